@@ -1,0 +1,246 @@
+"""The ``slotbot`` command line: JSON on stdout, one clear line on stderr.
+
+Exit codes: 0 done; 1 the database or the environment failed; 2 bad input
+(malformed values, unknown ids, a file that cannot be imported); 3 refused by
+the booking rules (the slot is not available, the appointment cannot change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.bootstrap import App, open_app
+from bot.clock import utc_now
+from bot.provider_import import ProviderFileError, read_provider_file
+from bot.settings import Settings
+from core.booking import book_appointment, cancel_appointment, describe, reschedule_appointment, utc_iso
+from core.clients import get_or_create_client
+from core.errors import BookingError, InvalidProviderData, InvalidTransition, NotFound
+from core.providers import register_provider
+from core.slots import get_available_slots
+from storage.schema import upgrade_schema
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad input found after argument parsing."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not a usage dump: scripts read stderr too.
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+def _positive_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _telegram_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a Telegram user id (a number), got {text!r}") from None
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO-8601 time like 2026-12-01T09:00:00Z, got {text!r}"
+        ) from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no UTC offset: add Z or +01:00, e.g. 2026-12-01T09:00:00Z"
+        )
+    return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="slotbot", description="Slotbot: appointment booking for Telegram.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="start the Telegram bot")
+    run.set_defaults(handler=_run)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    db_commands.add_parser("upgrade", help="bring the schema up to date").set_defaults(
+        handler=_db_upgrade
+    )
+
+    provider = commands.add_parser("provider", help="manage providers")
+    provider_commands = provider.add_subparsers(
+        dest="provider_command", required=True, parser_class=_Parser
+    )
+    imp = provider_commands.add_parser("import", help="import a provider from a JSON file")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(handler=_provider_import)
+
+    slots = commands.add_parser("slots", help="list available starts (UTC) for a date")
+    slots.add_argument("--provider", type=_positive_id, required=True)
+    slots.add_argument("--type", type=_positive_id, required=True)
+    slots.add_argument("--date", type=_day, required=True, help="the provider's local date")
+    slots.add_argument("--now", type=_instant)
+    slots.set_defaults(handler=_slots)
+
+    book = commands.add_parser("book", help="book a slot for a client")
+    book.add_argument("--provider", type=_positive_id, required=True)
+    book.add_argument("--type", type=_positive_id, required=True)
+    book.add_argument("--client", type=_telegram_id, required=True, help="Telegram user id")
+    book.add_argument("--start", type=_instant, required=True)
+    book.add_argument("--notes")
+    book.add_argument("--now", type=_instant)
+    book.set_defaults(handler=_book)
+
+    cancel = commands.add_parser("cancel", help="cancel an appointment")
+    cancel.add_argument("appointment", type=_positive_id)
+    cancel.add_argument("--reason")
+    cancel.add_argument("--now", type=_instant)
+    cancel.set_defaults(handler=_cancel)
+
+    move = commands.add_parser("reschedule", help="move an appointment to another start")
+    move.add_argument("appointment", type=_positive_id)
+    move.add_argument("--start", type=_instant, required=True)
+    move.add_argument("--now", type=_instant)
+    move.set_defaults(handler=_reschedule)
+    return parser
+
+
+def _clock(args: argparse.Namespace) -> Callable[[], datetime]:
+    now = getattr(args, "now", None)
+    return (lambda: now) if now is not None else utc_now
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> Any:
+    raise UsageError(
+        "the Telegram bot is not built yet: use the booking commands "
+        "(slotbot --help) until it lands"
+    )
+
+
+async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> Any:
+    async with open_app(settings, upgrade=False) as app:
+        await upgrade_schema(app.engine)
+    return {"status": "up to date"}
+
+
+async def _with_app(
+    args: argparse.Namespace, settings: Settings, use: Callable[[App], Coroutine[Any, Any, Any]]
+) -> Any:
+    async with open_app(settings, clock=_clock(args)) as app:
+        return await use(app)
+
+
+async def _provider_import(args: argparse.Namespace, settings: Settings) -> Any:
+    new = read_provider_file(args.file)
+
+    async def use(app: App) -> Any:
+        provider, types = await register_provider(app.uow(), new)
+        return {"provider_id": provider.id, "type_ids": [t.id for t in types]}
+
+    return await _with_app(args, settings, use)
+
+
+async def _slots(args: argparse.Namespace, settings: Settings) -> Any:
+    async def use(app: App) -> Any:
+        slots = await get_available_slots(app.uow(), args.provider, args.type, args.date, app.clock())
+        return [utc_iso(s) for s in slots]
+
+    return await _with_app(args, settings, use)
+
+
+async def _book(args: argparse.Namespace, settings: Settings) -> Any:
+    async def use(app: App) -> Any:
+        client = await get_or_create_client(app.uow(), args.client)
+        appointment = await book_appointment(
+            app.uow(),
+            provider_id=args.provider,
+            type_id=args.type,
+            client_id=client.id,
+            start=args.start,
+            now=app.clock(),
+            notes=args.notes,
+        )
+        return describe(appointment)
+
+    return await _with_app(args, settings, use)
+
+
+async def _cancel(args: argparse.Namespace, settings: Settings) -> Any:
+    async def use(app: App) -> Any:
+        appointment = await cancel_appointment(
+            app.uow(), args.appointment, now=app.clock(), reason=args.reason
+        )
+        return describe(appointment)
+
+    return await _with_app(args, settings, use)
+
+
+async def _reschedule(args: argparse.Namespace, settings: Settings) -> Any:
+    async def use(app: App) -> Any:
+        appointment = await reschedule_appointment(
+            app.uow(), args.appointment, new_start=args.start, now=app.clock()
+        )
+        return describe(appointment)
+
+    return await _with_app(args, settings, use)
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"slotbot: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        result = asyncio.run(args.handler(args, settings))
+    except (UsageError, ProviderFileError, InvalidProviderData, NotFound) as exc:
+        return _fail(EXIT_BAD_INPUT, str(exc))
+    except (InvalidTransition, BookingError) as exc:
+        return _fail(EXIT_REFUSED, str(exc))
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        log.debug("database error", exc_info=True)
+        return _fail(EXIT_FAILED, f"database error: {type(cause).__name__}: {cause}")
+    except OSError as exc:
+        return _fail(EXIT_FAILED, f"cannot reach the database: {exc}")
+    except KeyboardInterrupt:
+        return _fail(130, "interrupted")
+    json.dump(result, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""Which starts a provider offers: the availability contract, as pure functions.
+
+The rules (numbered as in the contract, issue #3):
+
+1. Weekly hours are local wall-clock intervals, any number per weekday; an
+   interval whose end is not after its start runs past midnight.
+2. An interval belongs to the local date it starts on; overrides of a date act on
+   that date's intervals: SPECIAL_HOURS replace the weekly ones, a whole-day
+   UNAVAILABLE removes them all, a timed UNAVAILABLE blocks its window.
+3. Candidates step from the interval start by duration + buffer in wall-clock
+   time; nonexistent starts are skipped, ambiguous ones mean the first
+   occurrence; a slot lasts ``duration`` real minutes and ends no later than the
+   interval's end instant.
+4. PENDING and CONFIRMED bookings block, widened by the buffer on both sides.
+5. Group types share one start between up to ``max_participants`` bookings.
+6. Nothing before ``now + min_notice``; no date after local today + max advance.
+7. Results are sorted, unique UTC instants.
+"""
+
+from __future__ import annotations
+
+import enum
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from core.localtime import end_instant, local_date, local_midnight, require_utc, start_instant, zone
+from core.model import (
+    AppointmentType,
+    BusyPeriod,
+    OverrideKind,
+    ProviderCalendar,
+    ProviderSettings,
+)
+
+
+class DayStatus(str, enum.Enum):
+    OPEN = "OPEN"  # at least one slot can be booked
+    FULLY_BOOKED = "FULLY_BOOKED"  # working hours, but every slot is taken
+    CLOSED = "CLOSED"  # day off, blocked, past, or beyond the booking horizon
+
+
+@dataclass(frozen=True)
+class DayAvailability:
+    date: date
+    status: DayStatus
+    slots: tuple[datetime, ...]
+
+
+@dataclass(frozen=True)
+class _Window:
+    start: datetime
+    end: datetime
+
+
+def intervals_for_date(calendar: ProviderCalendar, day: date) -> list[tuple[datetime, datetime]]:
+    """Local (naive) start and end wall times of the intervals that belong to ``day``."""
+    overrides = [o for o in calendar.overrides if o.date == day]
+    if any(o.kind is OverrideKind.UNAVAILABLE and o.is_whole_day for o in overrides):
+        return []
+    special = [o for o in overrides if o.kind is OverrideKind.SPECIAL_HOURS and not o.is_whole_day]
+    if special:
+        hours = [(o.start, o.end) for o in special]
+    else:
+        weekday = day.weekday()
+        hours = [
+            (i.start, i.end)
+            for i in calendar.weekly
+            if i.is_active and i.day_of_week == weekday
+        ]
+    return [_wall_span(day, start, end) for start, end in hours]  # type: ignore[arg-type]
+
+
+def _wall_span(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    end_day = day if end > start else day + timedelta(days=1)
+    return datetime.combine(day, start), datetime.combine(end_day, end)
+
+
+def _blocked_windows(calendar: ProviderCalendar, day: date, tz: ZoneInfo) -> list[_Window]:
+    windows = []
+    for override in calendar.overrides:
+        if override.date != day or override.kind is not OverrideKind.UNAVAILABLE:
+            continue
+        if override.is_whole_day:
+            continue
+        wall_start, wall_end = _wall_span(day, override.start, override.end)  # type: ignore[arg-type]
+        windows.append(_Window(end_instant(wall_start, tz), end_instant(wall_end, tz)))
+    return windows
+
+
+class _BusyIndex:
+    """Active bookings sorted by start, for fast overlap and seat counting."""
+
+    def __init__(self, busy: Iterable[BusyPeriod]) -> None:
+        self._busy = sorted(busy, key=lambda b: (b.start, b.end))
+        self._starts = [b.start for b in self._busy]
+        self._longest = max((b.end - b.start for b in self._busy), default=timedelta(0))
+
+    def is_free(
+        self, start: datetime, end: datetime, appt_type: AppointmentType, buffer: timedelta
+    ) -> bool:
+        # Only bookings starting in (start - buffer - longest, end + buffer) can overlap.
+        low = bisect_left(self._starts, start - buffer - self._longest)
+        seats_taken = 0
+        for booking in self._busy[low:]:
+            if booking.start >= end + buffer:
+                break
+            if booking.type_id == appt_type.id and booking.start == start:
+                seats_taken += 1  # rule 5: same type, same start share the slot
+            elif start < booking.end + buffer and end > booking.start - buffer:
+                return False  # rule 4
+        return seats_taken < appt_type.max_participants
+
+
+def busy_window(tz_name: str, first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """A UTC range that holds every booking able to affect slots of these dates.
+
+    Slots of a date may run into the next day (overnight intervals), and buffers
+    reach a little further; a day of margin on each side covers both.
+    """
+    tz = zone(tz_name)
+    return (
+        local_midnight(first_day - timedelta(days=1), tz),
+        local_midnight(last_day + timedelta(days=3), tz),
+    )
+
+
+def last_bookable_date(settings: ProviderSettings, tz: ZoneInfo, now: datetime) -> date:
+    return local_date(now, tz) + timedelta(days=settings.max_advance_days)
+
+
+def availability_for_dates(
+    calendar: ProviderCalendar,
+    appt_type: AppointmentType,
+    busy: Iterable[BusyPeriod],
+    days: Iterable[date],
+    now: datetime,
+) -> list[DayAvailability]:
+    """Availability of each provider-local date in ``days`` (rules 1-7)."""
+    now = require_utc(now, "now")
+    settings = calendar.provider.settings
+    tz = zone(calendar.provider.timezone)
+    index = _BusyIndex(busy)
+    earliest = now + settings.min_notice
+    horizon = last_bookable_date(settings, tz, now)
+    duration, buffer = appt_type.duration, settings.buffer
+    step = duration + buffer
+    result = []
+    for day in sorted(set(days)):
+        if day > horizon:
+            result.append(DayAvailability(day, DayStatus.CLOSED, ()))
+            continue
+        blocks = _blocked_windows(calendar, day, tz)
+        candidates: set[datetime] = set()
+        for wall_start, wall_end in intervals_for_date(calendar, day):
+            limit = end_instant(wall_end, tz)
+            wall = wall_start
+            while wall < wall_end:
+                start = start_instant(wall, tz)
+                wall += step
+                if start is None or start < earliest or start + duration > limit:
+                    continue
+                if any(start < w.end and start + duration > w.start for w in blocks):
+                    continue
+                candidates.add(start)
+        slots = tuple(
+            sorted(s for s in candidates if index.is_free(s, s + duration, appt_type, buffer))
+        )
+        if slots:
+            status = DayStatus.OPEN
+        elif candidates:
+            status = DayStatus.FULLY_BOOKED
+        else:
+            status = DayStatus.CLOSED
+        result.append(DayAvailability(day, status, slots))
+    return result
+
+
+def available_slots(
+    calendar: ProviderCalendar,
+    appt_type: AppointmentType,
+    busy: Iterable[BusyPeriod],
+    day: date,
+    now: datetime,
+) -> list[datetime]:
+    """UTC starts offered for the intervals belonging to provider-local ``day``."""
+    (only,) = availability_for_dates(calendar, appt_type, busy, [day], now)
+    return list(only.slots)
+
+
+def slots_between(
+    calendar: ProviderCalendar,
+    appt_type: AppointmentType,
+    busy: Iterable[BusyPeriod],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[datetime]:
+    """Offered starts ``s`` with ``start <= s < end`` (UTC), whatever date they belong to."""
+    start, end = require_utc(start, "start"), require_utc(end, "end")
+    tz = zone(calendar.provider.timezone)
+    first = local_date(start, tz) - timedelta(days=1)
+    last = local_date(end, tz)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    found: set[datetime] = set()
+    for day in availability_for_dates(calendar, appt_type, busy, days, now):
+        found.update(s for s in day.slots if start <= s < end)
+    return sorted(found)
+
+
+def is_offered(
+    calendar: ProviderCalendar,
+    appt_type: AppointmentType,
+    busy: Sequence[BusyPeriod],
+    start: datetime,
+    now: datetime,
+) -> bool:
+    """Whether ``start`` is a slot :func:`available_slots` offers at ``now`` (rule 8)."""
+    start = require_utc(start, "start")
+    return start in slots_between(
+        calendar, appt_type, busy, start, start + timedelta(microseconds=1), now
+    )

@@ -1,0 +1,297 @@
+"""Booking use cases: book, reschedule, cancel and the provider's status changes.
+
+Every writing use case opens with ``uow.begin_write(provider_id)`` so that all
+changes to one provider's calendar happen one after another, whatever the number
+of bot processes; then it re-checks the slot against the committed state. Side
+effects (messages) belong to the caller, after this returns: never inside the
+transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core.availability import busy_window, is_offered
+from core.errors import InvalidTransition, NotFound, SlotNoLongerAvailable
+from core.localtime import local_date, require_utc, zone
+from core.model import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    CancelledBy,
+    ProviderCalendar,
+)
+from core.ports import UnitOfWork
+from core.slots import load_bookable
+
+
+async def _offered_now(
+    uow: UnitOfWork,
+    calendar: ProviderCalendar,
+    appt_type: AppointmentType,
+    start: datetime,
+    now: datetime,
+    *,
+    ignoring: int | None = None,
+) -> bool:
+    provider = calendar.provider
+    day = local_date(start, zone(provider.timezone))
+    # A start on local date D may belong to an overnight interval of D - 1.
+    window = busy_window(provider.timezone, day - timedelta(days=1), day)
+    busy = await uow.appointments.busy_between(provider.id, *window, exclude_id=ignoring)
+    return is_offered(calendar, appt_type, busy, start, now)
+
+
+async def book_appointment(
+    uow: UnitOfWork,
+    *,
+    provider_id: int,
+    type_id: int,
+    client_id: int,
+    start: datetime,
+    now: datetime,
+    notes: str | None = None,
+) -> Appointment:
+    """Book ``start`` if, and only if, it is a slot offered right now (rule 8).
+
+    A client repeating a booking they already hold (a double tap) gets the same
+    appointment back. Raises :class:`SlotNoLongerAvailable` otherwise.
+    """
+    start, now = require_utc(start, "start"), require_utc(now, "now")
+    async with uow:
+        await uow.begin_write(provider_id)
+        calendar, appt_type = await load_bookable(uow, provider_id, type_id)
+        if await uow.clients.get(client_id) is None:
+            raise NotFound("client", client_id)
+        existing = await uow.appointments.active_for_client_at(
+            client_id, provider_id, type_id, start
+        )
+        if existing is not None:
+            return existing
+        if not appt_type.is_active or not calendar.provider.is_active:
+            raise SlotNoLongerAvailable("this appointment type is not bookable")
+        if not await _offered_now(uow, calendar, appt_type, start, now):
+            raise SlotNoLongerAvailable(f"{start.isoformat()} is not an available slot")
+        auto = calendar.provider.settings.auto_confirm
+        appointment = await uow.appointments.add(
+            Appointment(
+                id=None,
+                provider_id=provider_id,
+                client_id=client_id,
+                type_id=type_id,
+                start=start,
+                end=start + appt_type.duration,
+                status=AppointmentStatus.CONFIRMED if auto else AppointmentStatus.PENDING,
+                created_at=now,
+                updated_at=now,
+                notes=notes,
+            )
+        )
+        await uow.commit()
+    return appointment
+
+
+async def _load_for_change(uow: UnitOfWork, appointment_id: int) -> Appointment:
+    appointment = await uow.appointments.get(appointment_id)
+    if appointment is None:
+        raise NotFound("appointment", appointment_id)
+    return appointment
+
+
+async def _locked(uow: UnitOfWork, appointment_id: int) -> Appointment:
+    # The provider's lock must come first, yet the provider is known only from
+    # the appointment: read it, lock, and read it again under the lock.
+    first = await _load_for_change(uow, appointment_id)
+    await uow.begin_write(first.provider_id)
+    return await _load_for_change(uow, appointment_id)
+
+
+def _require(appointment: Appointment, allowed: set[AppointmentStatus], action: str) -> None:
+    if appointment.status not in allowed:
+        raise InvalidTransition(appointment.id, appointment.status.value, action)
+
+
+_ACTIVE = {AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED}
+
+
+async def cancel_appointment(
+    uow: UnitOfWork,
+    appointment_id: int,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    by: CancelledBy = CancelledBy.CLIENT,
+) -> Appointment:
+    """Cancel a future PENDING or CONFIRMED appointment (rule 9).
+
+    Cancelling less than ``min_notice_hours`` before the start is allowed but
+    flagged ``late_cancel``; exactly at that boundary is on time.
+    """
+    now = require_utc(now, "now")
+    async with uow:
+        appointment = await _locked(uow, appointment_id)
+        _require(appointment, _ACTIVE, "cancel")
+        if appointment.start <= now:
+            raise InvalidTransition(appointment.id, "in the past", "cancel")
+        provider = await uow.providers.get(appointment.provider_id)
+        assert provider is not None  # foreign key
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancelled_at = now
+        appointment.cancel_reason = reason
+        appointment.cancelled_by = by
+        appointment.late_cancel = appointment.start - now < provider.settings.min_notice
+        appointment.updated_at = now
+        await uow.appointments.save(appointment)
+        await uow.commit()
+    return appointment
+
+
+async def reschedule_appointment(
+    uow: UnitOfWork, appointment_id: int, *, new_start: datetime, now: datetime
+) -> Appointment:
+    """Move an appointment in one transaction (rule 10).
+
+    The new start is checked as if the appointment did not exist, so moving
+    within one's own slot works; if it is refused, nothing changes.
+    """
+    new_start, now = require_utc(new_start, "new_start"), require_utc(now, "now")
+    async with uow:
+        appointment = await _locked(uow, appointment_id)
+        _require(appointment, _ACTIVE, "reschedule")
+        if appointment.start <= now:
+            raise InvalidTransition(appointment.id, "in the past", "reschedule")
+        if new_start == appointment.start:
+            return appointment
+        calendar, appt_type = await load_bookable(
+            uow, appointment.provider_id, appointment.type_id
+        )
+        if not await _offered_now(
+            uow, calendar, appt_type, new_start, now, ignoring=appointment.id
+        ):
+            raise SlotNoLongerAvailable(f"{new_start.isoformat()} is not an available slot")
+        auto = calendar.provider.settings.auto_confirm
+        appointment.start = new_start
+        appointment.end = new_start + appt_type.duration
+        appointment.status = AppointmentStatus.CONFIRMED if auto else AppointmentStatus.PENDING
+        appointment.updated_at = now
+        await uow.appointments.save(appointment)
+        await uow.commit()
+    return appointment
+
+
+async def _transition(
+    uow: UnitOfWork,
+    appointment_id: int,
+    *,
+    now: datetime,
+    allowed: set[AppointmentStatus],
+    to: AppointmentStatus,
+    action: str,
+    started: bool,
+) -> Appointment:
+    now = require_utc(now, "now")
+    async with uow:
+        appointment = await _locked(uow, appointment_id)
+        if appointment.status is to:
+            return appointment  # a second tap on the same button is not an error
+        _require(appointment, allowed, action)
+        if started and appointment.start > now:
+            raise InvalidTransition(appointment.id, "not started yet", action)
+        if not started and appointment.start <= now:
+            raise InvalidTransition(appointment.id, "in the past", action)
+        appointment.status = to
+        appointment.updated_at = now
+        await uow.appointments.save(appointment)
+        await uow.commit()
+    return appointment
+
+
+async def confirm_appointment(uow: UnitOfWork, appointment_id: int, *, now: datetime) -> Appointment:
+    """The provider accepts a PENDING request; a confirmed one stays confirmed."""
+    return await _transition(
+        uow,
+        appointment_id,
+        now=now,
+        allowed={AppointmentStatus.PENDING},
+        to=AppointmentStatus.CONFIRMED,
+        action="confirm",
+        started=False,
+    )
+
+
+async def decline_appointment(
+    uow: UnitOfWork, appointment_id: int, *, now: datetime, reason: str | None = None
+) -> Appointment:
+    """The provider refuses a PENDING request; the slot is free again."""
+    now = require_utc(now, "now")
+    async with uow:
+        appointment = await _locked(uow, appointment_id)
+        _require(appointment, {AppointmentStatus.PENDING}, "decline")
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancelled_at = now
+        appointment.cancel_reason = reason
+        appointment.cancelled_by = CancelledBy.PROVIDER
+        appointment.updated_at = now
+        await uow.appointments.save(appointment)
+        await uow.commit()
+    return appointment
+
+
+async def complete_appointment(
+    uow: UnitOfWork, appointment_id: int, *, now: datetime
+) -> Appointment:
+    """Mark an appointment that has started as held."""
+    return await _transition(
+        uow,
+        appointment_id,
+        now=now,
+        allowed=_ACTIVE,
+        to=AppointmentStatus.COMPLETED,
+        action="mark completed",
+        started=True,
+    )
+
+
+async def mark_no_show(uow: UnitOfWork, appointment_id: int, *, now: datetime) -> Appointment:
+    """Mark an appointment that has started as missed by the client."""
+    return await _transition(
+        uow,
+        appointment_id,
+        now=now,
+        allowed=_ACTIVE,
+        to=AppointmentStatus.NO_SHOW,
+        action="mark no-show",
+        started=True,
+    )
+
+
+def describe(appointment: Appointment) -> dict[str, object]:
+    """A plain, JSON-ready view of an appointment (UTC times with ``Z``)."""
+    return {
+        "id": appointment.id,
+        "provider_id": appointment.provider_id,
+        "client_id": appointment.client_id,
+        "type_id": appointment.type_id,
+        "status": appointment.status.value,
+        "start": utc_iso(appointment.start),
+        "end": utc_iso(appointment.end),
+        "late_cancel": appointment.late_cancel,
+        "cancel_reason": appointment.cancel_reason,
+        "notes": appointment.notes,
+    }
+
+
+def utc_iso(instant: datetime) -> str:
+    return require_utc(instant).replace(tzinfo=None).isoformat() + "Z"
+
+
+__all__ = [
+    "book_appointment",
+    "cancel_appointment",
+    "complete_appointment",
+    "confirm_appointment",
+    "decline_appointment",
+    "describe",
+    "mark_no_show",
+    "reschedule_appointment",
+]

@@ -1,0 +1,196 @@
+"""The booking domain: plain dataclasses, standard library only.
+
+Times: every ``datetime`` here is timezone-aware UTC. Wall-clock values that are
+local to a provider (weekly hours, override windows) are ``datetime.time`` and
+``datetime.date`` and are only turned into instants by :mod:`core.availability`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+
+class ProviderType(str, enum.Enum):
+    DOCTOR = "DOCTOR"
+    THERAPIST = "THERAPIST"
+    CONSULTANT = "CONSULTANT"
+    TUTOR = "TUTOR"
+
+
+class OverrideKind(str, enum.Enum):
+    UNAVAILABLE = "UNAVAILABLE"
+    SPECIAL_HOURS = "SPECIAL_HOURS"
+
+
+class AppointmentStatus(str, enum.Enum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    CANCELLED = "CANCELLED"
+    COMPLETED = "COMPLETED"
+    NO_SHOW = "NO_SHOW"
+
+    @property
+    def is_active(self) -> bool:
+        """Active appointments hold their slot (rule 4)."""
+        return self in ACTIVE_STATUSES
+
+
+class CancelledBy(str, enum.Enum):
+    CLIENT = "CLIENT"
+    PROVIDER = "PROVIDER"
+    SYSTEM = "SYSTEM"
+
+
+ACTIVE_STATUSES = frozenset({AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED})
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    buffer_minutes_between_appointments: int = 0
+    max_advance_days: int = 60
+    min_notice_hours: int = 0
+    auto_confirm: bool = True
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes_between_appointments)
+
+    @property
+    def min_notice(self) -> timedelta:
+        return timedelta(hours=self.min_notice_hours)
+
+
+@dataclass(frozen=True)
+class WeeklyInterval:
+    """Local wall-clock working hours; ``end <= start`` runs past midnight."""
+
+    day_of_week: int  # 0 = Monday … 6 = Sunday, as datetime.weekday()
+    start: time
+    end: time
+    is_active: bool = True
+
+    @property
+    def is_overnight(self) -> bool:
+        return self.end <= self.start
+
+
+@dataclass(frozen=True)
+class ScheduleOverride:
+    """A change to one local date: special hours, or the date (or a window of it) off."""
+
+    date: date
+    kind: OverrideKind
+    start: time | None = None
+    end: time | None = None
+
+    @property
+    def is_whole_day(self) -> bool:
+        return self.start is None
+
+
+@dataclass(frozen=True)
+class AppointmentType:
+    id: int | None
+    provider_id: int | None
+    name: str
+    duration_minutes: int
+    is_virtual: bool = False
+    price: Decimal | None = None
+    currency: str | None = None
+    max_participants: int = 1
+    is_active: bool = True
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_group(self) -> bool:
+        return self.max_participants > 1
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: int | None
+    name: str
+    type: ProviderType
+    timezone: str
+    email: str | None = None
+    settings: ProviderSettings = field(default_factory=ProviderSettings)
+    telegram_user_id: int | None = None
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class ProviderCalendar:
+    """Everything availability needs to know about a provider, loaded at once."""
+
+    provider: Provider
+    weekly: tuple[WeeklyInterval, ...]
+    overrides: tuple[ScheduleOverride, ...]
+
+
+@dataclass(frozen=True)
+class NewProvider:
+    """A provider with its calendar and services, as registered in one go (import, invite)."""
+
+    provider: Provider
+    weekly: tuple[WeeklyInterval, ...] = ()
+    overrides: tuple[ScheduleOverride, ...] = ()
+    appointment_types: tuple[AppointmentType, ...] = ()
+
+
+@dataclass(frozen=True)
+class Client:
+    id: int | None
+    telegram_user_id: int
+    name: str | None = None
+    language: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class BusyPeriod:
+    """An active appointment as availability sees it."""
+
+    start: datetime
+    end: datetime
+    type_id: int | None
+
+
+@dataclass
+class Appointment:
+    id: int | None
+    provider_id: int
+    client_id: int
+    type_id: int
+    start: datetime
+    end: datetime
+    status: AppointmentStatus
+    created_at: datetime
+    notes: str | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    late_cancel: bool = False
+    cancelled_by: CancelledBy | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status.is_active
+
+    def as_busy(self) -> BusyPeriod:
+        return BusyPeriod(self.start, self.end, self.type_id)
+
+
+@dataclass(frozen=True)
+class WaitlistEntry:
+    id: int | None
+    provider_id: int
+    type_id: int
+    client_id: int
+    date: date
+    created_at: datetime

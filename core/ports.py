@@ -1,0 +1,86 @@
+"""What the core needs from storage: repositories and a unit of work.
+
+``storage/`` implements these with SQLAlchemy; ``tests/unit/fakes.py`` with
+dictionaries. The core never learns which one it talks to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, Self
+
+from core.model import (
+    Appointment,
+    AppointmentType,
+    BusyPeriod,
+    Client,
+    NewProvider,
+    Provider,
+    ProviderCalendar,
+)
+
+
+class ProviderRepository(Protocol):
+    async def add(self, new: NewProvider) -> tuple[Provider, list[AppointmentType]]: ...
+
+    async def get(self, provider_id: int) -> Provider | None: ...
+
+    async def calendar(self, provider_id: int) -> ProviderCalendar | None: ...
+
+    async def appointment_type(self, type_id: int) -> AppointmentType | None: ...
+
+
+class ClientRepository(Protocol):
+    async def get(self, client_id: int) -> Client | None: ...
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Client | None: ...
+
+    async def add(self, client: Client) -> Client: ...
+
+
+class AppointmentRepository(Protocol):
+    async def get(self, appointment_id: int) -> Appointment | None: ...
+
+    async def busy_between(
+        self, provider_id: int, start: datetime, end: datetime, *, exclude_id: int | None = None
+    ) -> list[BusyPeriod]:
+        """Active appointments of a provider overlapping ``[start, end)``."""
+        ...
+
+    async def active_for_client_at(
+        self, client_id: int, provider_id: int, type_id: int, start: datetime
+    ) -> Appointment | None: ...
+
+    async def add(self, appointment: Appointment) -> Appointment: ...
+
+    async def save(self, appointment: Appointment) -> None:
+        """Persist changes to an appointment loaded in this unit of work."""
+        ...
+
+    async def for_client(
+        self, client_id: int, *, since: datetime
+    ) -> Sequence[Appointment]: ...
+
+
+class UnitOfWork(Protocol):
+    """One business transaction. Leaving the block without ``commit()`` rolls back.
+
+    ``begin_write(provider_id)`` must open every transaction that writes: it
+    serialises writers (PostgreSQL: a lock on the provider's row, which always
+    exists, unlike the day's appointments; SQLite: ``BEGIN IMMEDIATE``).
+    """
+
+    providers: ProviderRepository
+    clients: ClientRepository
+    appointments: AppointmentRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    async def begin_write(self, provider_id: int | None = None) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...

@@ -1,0 +1,79 @@
+"""Availability queries: load a provider's calendar and bookings once, compute in memory.
+
+A month costs the same three queries as a day (calendar, type, bookings in a UTC
+range): never one query per day or per slot.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+from datetime import date, datetime, timedelta
+
+from core.availability import (
+    DayAvailability,
+    DayStatus,
+    availability_for_dates,
+    busy_window,
+    slots_between,
+)
+from core.errors import NotFound
+from core.model import AppointmentType, ProviderCalendar
+from core.ports import UnitOfWork
+
+
+async def load_bookable(
+    uow: UnitOfWork, provider_id: int, type_id: int
+) -> tuple[ProviderCalendar, AppointmentType]:
+    """The provider's calendar and one of its appointment types, or :class:`NotFound`."""
+    calendar = await uow.providers.calendar(provider_id)
+    if calendar is None:
+        raise NotFound("provider", provider_id)
+    appt_type = await uow.providers.appointment_type(type_id)
+    if appt_type is None or appt_type.provider_id != provider_id:
+        raise NotFound("appointment type", type_id)
+    return calendar, appt_type
+
+
+async def get_days_availability(
+    uow: UnitOfWork, provider_id: int, type_id: int, first: date, last: date, now: datetime
+) -> list[DayAvailability]:
+    """Availability of each provider-local date from ``first`` to ``last`` inclusive."""
+    async with uow:
+        calendar, appt_type = await load_bookable(uow, provider_id, type_id)
+        start, end = busy_window(calendar.provider.timezone, first, last)
+        busy = await uow.appointments.busy_between(provider_id, start, end)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    if not appt_type.is_active:
+        return [DayAvailability(day, DayStatus.CLOSED, ()) for day in days]
+    return availability_for_dates(calendar, appt_type, busy, days, now)
+
+
+async def get_available_slots(
+    uow: UnitOfWork, provider_id: int, type_id: int, day: date, now: datetime
+) -> list[datetime]:
+    """UTC starts offered on provider-local ``day`` (its overnight tail included)."""
+    (only,) = await get_days_availability(uow, provider_id, type_id, day, day, now)
+    return list(only.slots)
+
+
+async def get_month_availability(
+    uow: UnitOfWork, provider_id: int, type_id: int, year: int, month: int, now: datetime
+) -> list[DayAvailability]:
+    last_day = month_calendar.monthrange(year, month)[1]
+    return await get_days_availability(
+        uow, provider_id, type_id, date(year, month, 1), date(year, month, last_day), now
+    )
+
+
+async def get_slots_between(
+    uow: UnitOfWork, provider_id: int, type_id: int, start: datetime, end: datetime, now: datetime
+) -> list[datetime]:
+    """Offered UTC starts in ``[start, end)``: e.g. one day of the *client's* calendar."""
+    async with uow:
+        calendar, appt_type = await load_bookable(uow, provider_id, type_id)
+        busy = await uow.appointments.busy_between(
+            provider_id, start - timedelta(days=2), end + timedelta(days=2)
+        )
+    if not appt_type.is_active:
+        return []
+    return slots_between(calendar, appt_type, busy, start, end, now)
