@@ -140,10 +140,23 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime]:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> Any:
-    raise UsageError(
-        "the Telegram bot is not built yet: use the booking commands "
-        "(slotbot --help) until it lands"
+    # The Telegram side is the next milestone; until then say so, and show what works.
+    async with open_app(settings):
+        pass  # still useful: creates or upgrades the database
+    print(
+        "Slotbot's Telegram bot is not built yet. The database is ready at "
+        f"{_safe_url(settings.resolved_database_url)}; the booking core works from "
+        "the command line:\n",
+        file=sys.stderr,
     )
+    build_parser().print_help(sys.stderr)
+    return None
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> Any:
@@ -237,8 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(EXIT_FAILED, f"cannot reach the database: {exc}")
     except KeyboardInterrupt:
         return _fail(130, "interrupted")
-    json.dump(result, sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    if result is not None:
+        json.dump(result, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
     return EXIT_OK
 
 

@@ -1,0 +1,193 @@
+"""The ``slotbot`` command line, run as a real process: the contract of issue #3."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).parents[1] / "fixtures" / "provider.json"
+NOW = "2026-11-25T12:00:00Z"
+
+
+class Cli:
+    def __init__(self, database_url: str) -> None:
+        self.env = {**os.environ, "SLOTBOT_DATABASE_URL": database_url}
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        return result
+
+    def json(self, *args: str) -> object:
+        result = self(*args)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli(tmp_path) -> Cli:
+    return Cli(f"sqlite:///{tmp_path / 'cli.db'}")
+
+
+@pytest.fixture
+def imported(cli) -> tuple[int, list[int]]:
+    out = cli.json("provider", "import", str(EXAMPLE))
+    return out["provider_id"], out["type_ids"]
+
+
+def test_import_prints_provider_and_type_ids(cli):
+    out = cli.json("provider", "import", str(EXAMPLE))
+    assert out == {"provider_id": 1, "type_ids": [1, 2, 3]}
+
+
+def test_slots_of_an_overnight_friday_include_the_tail_after_midnight(cli, imported):
+    provider, (consultation, *_rest) = imported
+    slots = cli.json(
+        "slots", "--provider", str(provider), "--type", str(consultation),
+        "--date", "2026-12-04", "--now", NOW,
+    )
+    # Friday 22:00-02:00 Berlin (UTC+1), 30 minutes + 10 buffer: a start every 40 minutes.
+    assert slots == [
+        "2026-12-04T21:00:00Z", "2026-12-04T21:40:00Z", "2026-12-04T22:20:00Z",
+        "2026-12-04T23:00:00Z", "2026-12-04T23:40:00Z", "2026-12-05T00:20:00Z",
+    ]
+
+
+def test_slots_skip_a_partial_block_and_a_blocked_day(cli, imported):
+    provider, (consultation, *_rest) = imported
+    monday = cli.json(
+        "slots", "--provider", str(provider), "--type", str(consultation),
+        "--date", "2026-12-07", "--now", NOW,
+    )
+    assert "2026-12-07T13:00:00Z" in monday  # 14:00, ends before the 15:00 block
+    assert not any(s in monday for s in ("2026-12-07T13:40:00Z", "2026-12-07T15:00:00Z"))
+    christmas_eve = cli.json(
+        "slots", "--provider", str(provider), "--type", str(consultation),
+        "--date", "2026-12-24", "--now", NOW,
+    )
+    assert christmas_eve == []
+
+
+def test_book_then_repeat_returns_the_same_appointment(cli, imported):
+    provider, (consultation, *_rest) = imported
+    args = (
+        "book", "--provider", str(provider), "--type", str(consultation),
+        "--client", "424242", "--start", "2026-12-04T21:00:00Z", "--now", NOW,
+    )
+    first = cli.json(*args)
+    again = cli.json(*args)
+    assert first["id"] == again["id"]
+    assert first["status"] == "CONFIRMED"
+    assert (first["start"], first["end"]) == ("2026-12-04T21:00:00Z", "2026-12-04T21:30:00Z")
+
+
+def test_book_a_taken_or_forged_slot_exits_3(cli, imported):
+    provider, (consultation, *_rest) = imported
+    base = ("book", "--provider", str(provider), "--type", str(consultation), "--now", NOW)
+    cli.json(*base, "--client", "1", "--start", "2026-12-04T21:00:00Z")
+    taken = cli(*base, "--client", "2", "--start", "2026-12-04T21:00:00Z")
+    misaligned = cli(*base, "--client", "2", "--start", "2026-12-04T21:05:00Z")
+    day_off = cli(*base, "--client", "2", "--start", "2026-12-24T09:00:00Z")
+    for result in (taken, misaligned, day_off):
+        assert result.returncode == 3
+        assert result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cancel_inside_minimum_notice_is_flagged_late(cli, imported):
+    provider, (consultation, *_rest) = imported
+    booked = cli.json(
+        "book", "--provider", str(provider), "--type", str(consultation),
+        "--client", "7", "--start", "2026-12-04T21:00:00Z", "--now", NOW,
+    )
+    out = cli.json(
+        "cancel", str(booked["id"]), "--reason", "ill", "--now", "2026-12-04T20:00:00Z"
+    )
+    assert out["status"] == "CANCELLED" and out["late_cancel"] is True
+    again = cli("cancel", str(booked["id"]), "--now", "2026-12-04T20:00:00Z")
+    assert again.returncode == 3
+
+
+def test_cancel_exactly_at_minimum_notice_is_on_time(cli, imported):
+    provider, (consultation, *_rest) = imported
+    booked = cli.json(
+        "book", "--provider", str(provider), "--type", str(consultation),
+        "--client", "7", "--start", "2026-12-04T21:00:00Z", "--now", NOW,
+    )
+    out = cli.json("cancel", str(booked["id"]), "--now", "2026-12-04T19:00:00Z")
+    assert out["late_cancel"] is False
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("slots", "--provider", "1", "--type", "1", "--date", "2026-02-30"),
+        ("slots", "--provider", "99", "--type", "1", "--date", "2026-12-01"),
+        ("slots", "--provider", "1", "--type", "99", "--date", "2026-12-01"),
+        ("slots", "--provider", "x", "--type", "1", "--date", "2026-12-01"),
+        ("book", "--provider", "1", "--type", "1", "--client", "1", "--start", "tomorrow"),
+        ("book", "--provider", "1", "--type", "1", "--client", "1",
+         "--start", "2026-12-04T21:00:00"),
+        ("book", "--provider", "1", "--type", "1", "--client", "abc",
+         "--start", "2026-12-04T21:00:00Z"),
+        ("cancel", "12345"),
+        ("slots", "--provider", "1"),
+        ("frobnicate",),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(cli, imported, args):
+    result = cli(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_import_of_a_broken_file_names_the_field(cli, tmp_path):
+    bad = json.loads(EXAMPLE.read_text())
+    bad["schedules"][1]["end_time"] = "25:00"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    result = cli("provider", "import", str(path))
+    assert result.returncode == 2
+    assert "schedules[1].end_time" in result.stderr
+    path.write_text("{not json")
+    assert cli("provider", "import", str(path)).returncode == 2
+
+
+def test_db_upgrade_creates_the_default_sqlite_file_in_the_data_dir(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SLOTBOT_DATABASE_URL"}
+    env["SLOTBOT_DATA_DIR"] = str(tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "slotbot.db").exists()
+
+
+@pytest.mark.postgres
+def test_the_cli_works_the_same_on_postgresql(postgres_url):
+    cli = Cli(postgres_url)
+    out = cli.json("provider", "import", str(EXAMPLE))
+    provider, consultation = out["provider_id"], out["type_ids"][0]
+    booked = cli.json(
+        "book", "--provider", str(provider), "--type", str(consultation),
+        "--client", "99", "--start", "2026-12-04T21:00:00Z", "--now", NOW,
+    )
+    slots = cli.json(
+        "slots", "--provider", str(provider), "--type", str(consultation),
+        "--date", "2026-12-04", "--now", NOW,
+    )
+    assert booked["start"] not in slots
+    assert len(slots) == 5
