@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -33,6 +34,7 @@ from core.model import (
     OverrideKind,
     ProviderCalendar,
     ProviderSettings,
+    ScheduleOverride,
 )
 
 
@@ -57,7 +59,12 @@ class _Window:
 
 def intervals_for_date(calendar: ProviderCalendar, day: date) -> list[tuple[datetime, datetime]]:
     """Local (naive) start and end wall times of the intervals that belong to ``day``."""
-    overrides = [o for o in calendar.overrides if o.date == day]
+    return _intervals(calendar, day, [o for o in calendar.overrides if o.date == day])
+
+
+def _intervals(
+    calendar: ProviderCalendar, day: date, overrides: Sequence[ScheduleOverride]
+) -> list[tuple[datetime, datetime]]:
     if any(o.kind is OverrideKind.UNAVAILABLE and o.is_whole_day for o in overrides):
         return []
     special = [o for o in overrides if o.kind is OverrideKind.SPECIAL_HOURS and not o.is_whole_day]
@@ -78,15 +85,14 @@ def _wall_span(day: date, start: time, end: time) -> tuple[datetime, datetime]:
     return datetime.combine(day, start), datetime.combine(end_day, end)
 
 
-def _blocked_windows(calendar: ProviderCalendar, day: date, tz: ZoneInfo) -> list[_Window]:
+def _blocked_windows(
+    day: date, overrides: Sequence[ScheduleOverride], tz: ZoneInfo
+) -> list[_Window]:
     windows = []
-    for override in calendar.overrides:
-        if override.date != day or override.kind is not OverrideKind.UNAVAILABLE:
-            continue
-        if override.is_whole_day:
-            continue
-        wall_start, wall_end = _wall_span(day, override.start, override.end)  # type: ignore[arg-type]
-        windows.append(_Window(end_instant(wall_start, tz), end_instant(wall_end, tz)))
+    for override in overrides:
+        if override.kind is OverrideKind.UNAVAILABLE and not override.is_whole_day:
+            wall_start, wall_end = _wall_span(day, override.start, override.end)  # type: ignore[arg-type]
+            windows.append(_Window(end_instant(wall_start, tz), end_instant(wall_end, tz)))
     return windows
 
 
@@ -147,14 +153,18 @@ def availability_for_dates(
     horizon = last_bookable_date(settings, tz, now)
     duration, buffer = appt_type.duration, settings.buffer
     step = duration + buffer
+    overrides_by_date: dict[date, list[ScheduleOverride]] = defaultdict(list)
+    for override in calendar.overrides:
+        overrides_by_date[override.date].append(override)
     result = []
     for day in sorted(set(days)):
         if day > horizon:
             result.append(DayAvailability(day, DayStatus.CLOSED, ()))
             continue
-        blocks = _blocked_windows(calendar, day, tz)
+        overrides = overrides_by_date.get(day, [])
+        blocks = _blocked_windows(day, overrides, tz)
         candidates: set[datetime] = set()
-        for wall_start, wall_end in intervals_for_date(calendar, day):
+        for wall_start, wall_end in _intervals(calendar, day, overrides):
             limit = end_instant(wall_end, tz)
             wall = wall_start
             while wall < wall_end:
