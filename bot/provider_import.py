@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from babel.numbers import list_currencies
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from core.errors import InvalidProviderData
 from core.model import (
     AppointmentType,
     NewProvider,
@@ -26,6 +27,7 @@ from core.model import (
     ScheduleOverride,
     WeeklyInterval,
 )
+from core.providers import validate_new_provider
 
 
 class ProviderFileError(ValueError):
@@ -184,6 +186,8 @@ def read_provider_file(path: Path) -> NewProvider:
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
     try:
-        return parse_provider(data)
-    except ProviderFileError as exc:
+        new = parse_provider(data)
+        validate_new_provider(new)
+    except (ProviderFileError, InvalidProviderData) as exc:
         raise ProviderFileError(f"{path}: {exc}") from None
+    return new

@@ -1,0 +1,285 @@
+"""In-memory implementations of the ports in :mod:`core.ports`, for unit tests.
+
+A :class:`FakeStore` holds the committed state. Each :class:`FakeUnitOfWork`
+works on a deep copy of it and publishes that copy only on ``commit()``: leaving
+``async with`` without committing throws the copy away, which is the
+rollback-unless-commit of :class:`storage.unit_of_work.SqlUnitOfWork`.
+
+The repositories mirror ``storage/repositories.py``: they hand out copies (as the
+SQL ones map rows to fresh dataclasses), so changing a loaded ``Appointment``
+changes nothing until ``save()``; ``busy_between`` returns PENDING and CONFIRMED
+appointments overlapping ``[start, end)``; ids come from per-table counters that a
+rollback does not rewind (like PostgreSQL sequences); a second client with the
+same Telegram id breaks a unique constraint.
+
+Deliberately *not* mirrored: PostgreSQL's exclusion constraint on overlapping
+appointments (SQLite has none either). Unit tests must prove that the core's own
+check refuses a taken slot, not that the database would catch it afterwards.
+
+Stricter than the SQL adapter, to pin the port's contract: every write must come
+after ``begin_write`` in the same unit of work, and an appointment may only be
+written under its own provider's ``begin_write(provider_id)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Self
+
+from core.model import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentType,
+    BusyPeriod,
+    Client,
+    NewProvider,
+    Provider,
+    ProviderCalendar,
+    ScheduleOverride,
+    WeeklyInterval,
+)
+
+
+class FakeIntegrityError(Exception):
+    """What the database would refuse: a broken unique or foreign key constraint."""
+
+
+@dataclass
+class _State:
+    providers: dict[int, Provider] = field(default_factory=dict)
+    weekly: dict[int, list[WeeklyInterval]] = field(default_factory=dict)
+    overrides: dict[int, list[ScheduleOverride]] = field(default_factory=dict)
+    types: dict[int, AppointmentType] = field(default_factory=dict)
+    clients: dict[int, Client] = field(default_factory=dict)
+    appointments: dict[int, Appointment] = field(default_factory=dict)
+
+
+class FakeStore:
+    """The committed data every unit of work of one test shares."""
+
+    def __init__(self) -> None:
+        self.state = _State()
+        self._sequences: dict[str, itertools.count[int]] = {}
+
+    def next_id(self, table: str) -> int:
+        return next(self._sequences.setdefault(table, itertools.count(1)))
+
+    def committed_appointments(self) -> list[Appointment]:
+        """Copies of the committed appointments, by id: for assertions."""
+        return [copy.copy(a) for _, a in sorted(self.state.appointments.items())]
+
+
+def _require_aware(*instants: datetime) -> None:
+    for instant in instants:
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            raise AssertionError(f"naive datetime passed to a repository: {instant!r}")
+
+
+class _Repository:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _data(self) -> _State:
+        return self._uow.working_state()
+
+
+class FakeProviderRepository(_Repository):
+    async def add(self, new: NewProvider) -> tuple[Provider, list[AppointmentType]]:
+        self._uow.require_write_lock()
+        store, data = self._uow.store, self._data
+        provider = replace(new.provider, id=store.next_id("providers"))
+        data.providers[provider.id] = provider
+        data.weekly[provider.id] = list(new.weekly)
+        data.overrides[provider.id] = list(new.overrides)
+        types = []
+        for appt_type in new.appointment_types:
+            stored = replace(appt_type, id=store.next_id("types"), provider_id=provider.id)
+            data.types[stored.id] = stored
+            types.append(stored)
+        return provider, types
+
+    async def get(self, provider_id: int) -> Provider | None:
+        return self._data.providers.get(provider_id)
+
+    async def calendar(self, provider_id: int) -> ProviderCalendar | None:
+        provider = self._data.providers.get(provider_id)
+        if provider is None:
+            return None
+        return ProviderCalendar(
+            provider=provider,
+            # The SQL query orders by (day_of_week, start_time) and (date, id).
+            weekly=tuple(
+                sorted(self._data.weekly[provider_id], key=lambda w: (w.day_of_week, w.start))
+            ),
+            overrides=tuple(sorted(self._data.overrides[provider_id], key=lambda o: o.date)),
+        )
+
+    async def appointment_type(self, type_id: int) -> AppointmentType | None:
+        return self._data.types.get(type_id)
+
+
+class FakeClientRepository(_Repository):
+    async def get(self, client_id: int) -> Client | None:
+        return self._data.clients.get(client_id)
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Client | None:
+        for client in self._data.clients.values():
+            if client.telegram_user_id == telegram_user_id:
+                return client
+        return None
+
+    async def add(self, client: Client) -> Client:
+        self._uow.require_write_lock()
+        if await self.by_telegram_id(client.telegram_user_id) is not None:
+            raise FakeIntegrityError(f"clients.telegram_user_id {client.telegram_user_id} exists")
+        stored = replace(client, id=self._uow.store.next_id("clients"))
+        self._data.clients[stored.id] = stored
+        return stored
+
+
+class FakeAppointmentRepository(_Repository):
+    async def get(self, appointment_id: int) -> Appointment | None:
+        found = self._data.appointments.get(appointment_id)
+        return None if found is None else copy.copy(found)
+
+    async def busy_between(
+        self, provider_id: int, start: datetime, end: datetime, *, exclude_id: int | None = None
+    ) -> list[BusyPeriod]:
+        _require_aware(start, end)
+        return [
+            a.as_busy()
+            for a in self._data.appointments.values()
+            if a.provider_id == provider_id
+            and a.status in ACTIVE_STATUSES
+            and a.start < end
+            and a.end > start
+            and (exclude_id is None or a.id != exclude_id)
+        ]
+
+    async def active_for_client_at(
+        self, client_id: int, provider_id: int, type_id: int, start: datetime
+    ) -> Appointment | None:
+        _require_aware(start)
+        for a in self._data.appointments.values():
+            if (
+                a.client_id == client_id
+                and a.provider_id == provider_id
+                and a.type_id == type_id
+                and a.start == start
+                and a.status in ACTIVE_STATUSES
+            ):
+                return copy.copy(a)
+        return None
+
+    async def add(self, appointment: Appointment) -> Appointment:
+        self._check(appointment)
+        appointment.id = self._uow.store.next_id("appointments")
+        self._data.appointments[appointment.id] = copy.copy(appointment)
+        return appointment
+
+    async def save(self, appointment: Appointment) -> None:
+        if appointment.id not in self._data.appointments:
+            raise LookupError(f"appointment {appointment.id} vanished")
+        self._check(appointment)
+        self._data.appointments[appointment.id] = copy.copy(appointment)
+
+    async def for_client(self, client_id: int, *, since: datetime) -> Sequence[Appointment]:
+        _require_aware(since)
+        found = [
+            copy.copy(a)
+            for a in self._data.appointments.values()
+            if a.client_id == client_id and a.end > since
+        ]
+        return sorted(found, key=lambda a: a.start)
+
+    def _check(self, appointment: Appointment) -> None:
+        self._uow.require_write_lock(appointment.provider_id)
+        _require_aware(appointment.start, appointment.end, appointment.created_at)
+        data = self._data
+        if appointment.provider_id not in data.providers:
+            raise FakeIntegrityError(f"no provider {appointment.provider_id}")
+        if appointment.client_id not in data.clients:
+            raise FakeIntegrityError(f"no client {appointment.client_id}")
+        if appointment.type_id not in data.types:
+            raise FakeIntegrityError(f"no appointment type {appointment.type_id}")
+        if not appointment.end > appointment.start:
+            raise FakeIntegrityError("ck_appointment_span: ends_at must follow starts_at")
+
+
+class FakeUnitOfWork:
+    """One transaction over a :class:`FakeStore`; rolled back unless committed."""
+
+    def __init__(self, store: FakeStore, *, commit_error: Exception | None = None) -> None:
+        self.store = store
+        self.providers = FakeProviderRepository(self)
+        self.clients = FakeClientRepository(self)
+        self.appointments = FakeAppointmentRepository(self)
+        self.begin_write_calls: list[int | None] = []
+        self.committed = False
+        self._commit_error = commit_error
+        self._work: _State | None = None
+
+    def working_state(self) -> _State:
+        if self._work is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._work
+
+    def require_write_lock(self, provider_id: int | None = None) -> None:
+        if not self.begin_write_calls:
+            raise AssertionError("a write before begin_write(): writers are not serialised")
+        if provider_id is not None and provider_id not in self.begin_write_calls:
+            raise AssertionError(
+                f"writing provider {provider_id}'s calendar without begin_write({provider_id})"
+            )
+
+    async def __aenter__(self) -> Self:
+        if self._work is not None:
+            raise RuntimeError("unit of work is already open")
+        self._work = copy.deepcopy(self.store.state)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._work = None  # whatever was not committed is gone
+
+    async def begin_write(self, provider_id: int | None = None) -> None:
+        self.working_state()
+        self.begin_write_calls.append(provider_id)
+
+    async def commit(self) -> None:
+        work = self.working_state()
+        if self._commit_error is not None:
+            raise self._commit_error
+        self.store.state = copy.deepcopy(work)
+        self.committed = True
+
+    async def rollback(self) -> None:
+        self.working_state()
+        self._work = copy.deepcopy(self.store.state)
+
+
+class FakeUnitOfWorkFactory:
+    """``make_uow()`` gives a fresh unit of work over one shared store, as in production.
+
+    ``created`` keeps every unit of work handed out, so a test can ask whether the
+    last service call committed or took the write lock; set ``commit_error`` to
+    make every later ``commit()`` fail.
+    """
+
+    def __init__(self, store: FakeStore | None = None) -> None:
+        self.store = store or FakeStore()
+        self.created: list[FakeUnitOfWork] = []
+        self.commit_error: Exception | None = None
+
+    def __call__(self) -> FakeUnitOfWork:
+        uow = FakeUnitOfWork(self.store, commit_error=self.commit_error)
+        self.created.append(uow)
+        return uow
+
+    @property
+    def last(self) -> FakeUnitOfWork:
+        return self.created[-1]
