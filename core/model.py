@@ -13,6 +13,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 
+#: No appointment is longer: lets storage bound its range queries from below.
+MAX_APPOINTMENT_MINUTES = 24 * 60
+MAX_APPOINTMENT_LENGTH = timedelta(minutes=MAX_APPOINTMENT_MINUTES)
+
+
 class ProviderType(str, enum.Enum):
     DOCTOR = "DOCTOR"
     THERAPIST = "THERAPIST"

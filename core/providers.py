@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from core.errors import InvalidProviderData
 from core.localtime import UnknownTimeZone, zone
-from core.model import AppointmentType, NewProvider, OverrideKind, Provider
+from core.model import (
+    MAX_APPOINTMENT_MINUTES,
+    AppointmentType,
+    NewProvider,
+    OverrideKind,
+    Provider,
+)
 from core.ports import UnitOfWork
 
 
@@ -47,8 +53,10 @@ def validate_new_provider(new: NewProvider) -> None:
 def validate_appointment_type(appt_type: AppointmentType, where: str = "type") -> None:
     if not appt_type.name.strip():
         raise InvalidProviderData(f"{where}.name: must not be empty")
-    if appt_type.duration_minutes <= 0:
-        raise InvalidProviderData(f"{where}.duration_minutes: must be a positive number")
+    if not 0 < appt_type.duration_minutes <= MAX_APPOINTMENT_MINUTES:
+        raise InvalidProviderData(
+            f"{where}.duration_minutes: must be between 1 and {MAX_APPOINTMENT_MINUTES}"
+        )
     if appt_type.max_participants < 1:
         raise InvalidProviderData(f"{where}.max_participants: must be at least 1")
     if appt_type.price is not None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import SlotTaken
 from core.model import (
     ACTIVE_STATUSES,
+    MAX_APPOINTMENT_LENGTH,
     Appointment,
     AppointmentStatus,
     AppointmentType,
@@ -107,6 +108,7 @@ class SqlProviderRepository:
     def __init__(self, session: AsyncSession, now: datetime) -> None:
         self._session = session
         self._now = now
+        self._loaded_types: list[AppointmentTypeRow] = []
 
     async def add(self, new: NewProvider) -> tuple[Provider, list[AppointmentType]]:
         p = new.provider
@@ -194,7 +196,12 @@ class SqlProviderRepository:
 
     async def appointment_type(self, type_id: int) -> AppointmentType | None:
         row = await self._session.get(AppointmentTypeRow, type_id)
-        return None if row is None else _appointment_type(row)
+        if row is None:
+            return None
+        # The session holds rows weakly; keeping this one spares the appointment
+        # repository a second SELECT when it needs the type's capacity.
+        self._loaded_types.append(row)
+        return _appointment_type(row)
 
 
 class SqlClientRepository:
@@ -236,13 +243,18 @@ class SqlAppointmentRepository:
     async def busy_between(
         self, provider_id: int, start: datetime, end: datetime, *, exclude_id: int | None = None
     ) -> list[BusyPeriod]:
-        # A UTC range on an indexed column: never DATE(), which would need a
-        # time zone the database does not know and would defeat the index.
-        query = select(AppointmentRow.starts_at, AppointmentRow.ends_at, AppointmentRow.type_id).where(
+        # A UTC range on the (provider_id, starts_at) index: never DATE(), which
+        # needs a time zone the database does not know. No appointment is longer
+        # than MAX_APPOINTMENT_LENGTH, which bounds the index range from below
+        # (without it every older row of the provider would be read).
+        query = select(
+            AppointmentRow.starts_at, AppointmentRow.ends_at, AppointmentRow.type_id
+        ).where(
             AppointmentRow.provider_id == provider_id,
-            AppointmentRow.status.in_(_ACTIVE),
+            AppointmentRow.starts_at >= start - MAX_APPOINTMENT_LENGTH,
             AppointmentRow.starts_at < end,
             AppointmentRow.ends_at > start,
+            AppointmentRow.status.in_(_ACTIVE),
         )
         if exclude_id is not None:
             query = query.where(AppointmentRow.id != exclude_id)
@@ -295,6 +307,8 @@ class SqlAppointmentRepository:
             raise
 
     async def _copy(self, appointment: Appointment, row: AppointmentRow) -> None:
+        if not appointment.start < appointment.end <= appointment.start + MAX_APPOINTMENT_LENGTH:
+            raise ValueError(f"appointment length out of range: {appointment.start}..{appointment.end}")
         row.provider_id = appointment.provider_id
         row.client_id = appointment.client_id
         row.type_id = appointment.type_id

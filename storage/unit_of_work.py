@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Self
@@ -9,7 +10,7 @@ from typing import Self
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.engine import WRITE_OPTION
+from storage.engine import WRITE_OPTION, sqlite_write_lock
 from storage.orm import ProviderRow
 from storage.repositories import (
     SqlAppointmentRepository,
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self._clock = clock
         self._session: AsyncSession | None = None
+        self._held_lock: asyncio.Lock | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -51,10 +53,17 @@ class SqlUnitOfWork:
             await session.rollback()
         finally:
             await session.close()
+            if self._held_lock is not None:
+                self._held_lock.release()
+                self._held_lock = None
 
     async def begin_write(self, provider_id: int | None = None) -> None:
         session = self.session
         if session.bind.dialect.name == "sqlite":
+            if self._held_lock is None:
+                lock = sqlite_write_lock(session.bind.sync_engine)
+                await lock.acquire()
+                self._held_lock = lock
             # SQLite cannot upgrade a deferred transaction without risking an
             # immediate SQLITE_BUSY; start over with BEGIN IMMEDIATE, which waits
             # for the single write lock. Callers re-read what they need after this.

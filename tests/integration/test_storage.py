@@ -67,6 +67,28 @@ async def test_busy_range_query_finds_overlaps_but_not_touching_neighbours(uow):
     assert after == [] and before == []
 
 
+async def test_busy_range_query_finds_a_long_appointment_that_started_the_day_before(uow):
+    provider_id, single, _group = await register(uow)
+    client = await get_or_create_client(uow(), 1)
+    long_one = _direct(provider_id, client.id, single, NINE_BERLIN - timedelta(hours=22), 23 * 60)
+    async with uow() as unit:
+        await unit.appointments.add(long_one)
+        await unit.commit()
+    async with uow() as unit:
+        found = await unit.appointments.busy_between(
+            provider_id, NINE_BERLIN, NINE_BERLIN + timedelta(hours=1)
+        )
+    assert [b.start for b in found] == [long_one.start]
+
+
+async def test_appointments_longer_than_a_day_are_refused(uow):
+    provider_id, single, _group = await register(uow)
+    client = await get_or_create_client(uow(), 1)
+    with pytest.raises(ValueError, match="length"):
+        async with uow() as unit:
+            await unit.appointments.add(_direct(provider_id, client.id, single, NINE_BERLIN, 1441))
+
+
 async def test_cancelled_slot_is_offered_again(uow):
     provider_id, single, _group = await register(uow)
     client = await get_or_create_client(uow(), 1)
