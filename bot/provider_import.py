@@ -116,6 +116,7 @@ class _AppointmentType(_Model):
 class _Provider(_Model):
     name: str = Field(min_length=1, max_length=200)
     email: str | None = Field(None, max_length=320)
+    address: str | None = Field(None, max_length=500)
     type: Annotated[ProviderType, BeforeValidator(_upper)]
     timezone: str
     settings: _Settings = Field(default_factory=_Settings)
@@ -144,6 +145,7 @@ def parse_provider(data: Any) -> NewProvider:
             id=None,
             name=parsed.name.strip(),
             email=parsed.email,
+            address=parsed.address,
             type=parsed.type,
             timezone=parsed.timezone,
             settings=ProviderSettings(**parsed.settings.model_dump()),

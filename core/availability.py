@@ -49,6 +49,8 @@ class DayAvailability:
     date: date
     status: DayStatus
     slots: tuple[datetime, ...]
+    #: Starts the hours would offer but bookings hold (tells "full" from "day off").
+    taken: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,16 +177,40 @@ def availability_for_dates(
                 if any(start < w.end and start + duration > w.start for w in blocks):
                     continue
                 candidates.add(start)
-        slots = tuple(
-            sorted(s for s in candidates if index.is_free(s, s + duration, appt_type, buffer))
-        )
-        if slots:
-            status = DayStatus.OPEN
-        elif candidates:
-            status = DayStatus.FULLY_BOOKED
-        else:
-            status = DayStatus.CLOSED
-        result.append(DayAvailability(day, status, slots))
+        free = {s for s in candidates if index.is_free(s, s + duration, appt_type, buffer)}
+        slots, taken = tuple(sorted(free)), tuple(sorted(candidates - free))
+        result.append(DayAvailability(day, _status(slots, taken), slots, taken))
+    return result
+
+
+def _status(slots: Sequence[datetime], taken: Sequence[datetime]) -> DayStatus:
+    if slots:
+        return DayStatus.OPEN
+    return DayStatus.FULLY_BOOKED if taken else DayStatus.CLOSED
+
+
+def regroup_by_zone(
+    days: Iterable[DayAvailability], tz_name: str, first: date, last: date
+) -> list[DayAvailability]:
+    """The same slots, grouped by the local dates of another zone (e.g. the client's).
+
+    ``days`` must cover the provider dates whose slots can land on ``first`` to
+    ``last`` in ``tz_name`` (one provider date more on each side suffices).
+    """
+    tz = zone(tz_name)
+    slots: dict[date, list[datetime]] = defaultdict(list)
+    taken: dict[date, list[datetime]] = defaultdict(list)
+    for day in days:
+        for start in day.slots:
+            slots[local_date(start, tz)].append(start)
+        for start in day.taken:
+            taken[local_date(start, tz)].append(start)
+    result = []
+    for n in range((last - first).days + 1):
+        current = first + timedelta(days=n)
+        free = tuple(sorted(set(slots.get(current, ()))))
+        held = tuple(sorted(set(taken.get(current, ())) - set(free)))
+        result.append(DayAvailability(current, _status(free, held), free, held))
     return result
 
 

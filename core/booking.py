@@ -9,6 +9,7 @@ transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.availability import busy_window, is_offered
@@ -20,6 +21,7 @@ from core.model import (
     AppointmentType,
     CancelledBy,
     ProviderCalendar,
+    ProviderSettings,
 )
 from core.ports import UnitOfWork
 from core.slots import load_bookable
@@ -42,6 +44,12 @@ async def _offered_now(
     return is_offered(calendar, appt_type, busy, start, now)
 
 
+@dataclass(frozen=True)
+class BookingOutcome:
+    appointment: Appointment
+    created: bool  # False: the client already held this booking (a double tap)
+
+
 async def book_appointment(
     uow: UnitOfWork,
     *,
@@ -57,6 +65,29 @@ async def book_appointment(
     A client repeating a booking they already hold (a double tap) gets the same
     appointment back. Raises :class:`SlotNoLongerAvailable` otherwise.
     """
+    outcome = await book(
+        uow,
+        provider_id=provider_id,
+        type_id=type_id,
+        client_id=client_id,
+        start=start,
+        now=now,
+        notes=notes,
+    )
+    return outcome.appointment
+
+
+async def book(
+    uow: UnitOfWork,
+    *,
+    provider_id: int,
+    type_id: int,
+    client_id: int,
+    start: datetime,
+    now: datetime,
+    notes: str | None = None,
+) -> BookingOutcome:
+    """:func:`book_appointment`, also telling whether the booking is new."""
     start, now = require_utc(start, "start"), require_utc(now, "now")
     async with uow:
         await uow.begin_write(provider_id)
@@ -67,7 +98,7 @@ async def book_appointment(
             client_id, provider_id, type_id, start
         )
         if existing is not None:
-            return existing
+            return BookingOutcome(existing, created=False)
         if not appt_type.is_active or not calendar.provider.is_active:
             raise SlotNoLongerAvailable("this appointment type is not bookable")
         if not await _offered_now(uow, calendar, appt_type, start, now):
@@ -88,7 +119,7 @@ async def book_appointment(
             )
         )
         await uow.commit()
-    return appointment
+    return BookingOutcome(appointment, created=True)
 
 
 async def _load_for_change(uow: UnitOfWork, appointment_id: int) -> Appointment:
@@ -98,12 +129,22 @@ async def _load_for_change(uow: UnitOfWork, appointment_id: int) -> Appointment:
     return appointment
 
 
-async def _locked(uow: UnitOfWork, appointment_id: int) -> Appointment:
+async def _locked(
+    uow: UnitOfWork, appointment_id: int, client_id: int | None = None
+) -> Appointment:
     # The provider's lock must come first, yet the provider is known only from
     # the appointment: read it, lock, and read it again under the lock.
     first = await _load_for_change(uow, appointment_id)
+    if client_id is not None and first.client_id != client_id:
+        # Someone else's appointment looks exactly like a missing one.
+        raise NotFound("appointment", appointment_id)
     await uow.begin_write(first.provider_id)
     return await _load_for_change(uow, appointment_id)
+
+
+def is_late_cancellation(start: datetime, now: datetime, settings: ProviderSettings) -> bool:
+    """Less than the minimum notice before the start (exactly at it is on time)."""
+    return start - now < settings.min_notice
 
 
 def _require(appointment: Appointment, allowed: set[AppointmentStatus], action: str) -> None:
@@ -121,15 +162,17 @@ async def cancel_appointment(
     now: datetime,
     reason: str | None = None,
     by: CancelledBy = CancelledBy.CLIENT,
+    client_id: int | None = None,
 ) -> Appointment:
     """Cancel a future PENDING or CONFIRMED appointment (rule 9).
 
     Cancelling less than ``min_notice_hours`` before the start is allowed but
-    flagged ``late_cancel``; exactly at that boundary is on time.
+    flagged ``late_cancel``; exactly at that boundary is on time. With
+    ``client_id``, only that client's own appointment can be cancelled.
     """
     now = require_utc(now, "now")
     async with uow:
-        appointment = await _locked(uow, appointment_id)
+        appointment = await _locked(uow, appointment_id, client_id)
         _require(appointment, _ACTIVE, "cancel")
         if appointment.start <= now:
             raise InvalidTransition(appointment.id, "in the past", "cancel")
@@ -139,7 +182,7 @@ async def cancel_appointment(
         appointment.cancelled_at = now
         appointment.cancel_reason = reason
         appointment.cancelled_by = by
-        appointment.late_cancel = appointment.start - now < provider.settings.min_notice
+        appointment.late_cancel = is_late_cancellation(appointment.start, now, provider.settings)
         appointment.updated_at = now
         await uow.appointments.save(appointment)
         await uow.commit()
@@ -147,7 +190,12 @@ async def cancel_appointment(
 
 
 async def reschedule_appointment(
-    uow: UnitOfWork, appointment_id: int, *, new_start: datetime, now: datetime
+    uow: UnitOfWork,
+    appointment_id: int,
+    *,
+    new_start: datetime,
+    now: datetime,
+    client_id: int | None = None,
 ) -> Appointment:
     """Move an appointment in one transaction (rule 10).
 
@@ -156,7 +204,7 @@ async def reschedule_appointment(
     """
     new_start, now = require_utc(new_start, "new_start"), require_utc(now, "now")
     async with uow:
-        appointment = await _locked(uow, appointment_id)
+        appointment = await _locked(uow, appointment_id, client_id)
         _require(appointment, _ACTIVE, "reschedule")
         if appointment.start <= now:
             raise InvalidTransition(appointment.id, "in the past", "reschedule")
@@ -286,7 +334,10 @@ def utc_iso(instant: datetime) -> str:
 
 
 __all__ = [
+    "BookingOutcome",
+    "book",
     "book_appointment",
+    "is_late_cancellation",
     "cancel_appointment",
     "complete_appointment",
     "confirm_appointment",

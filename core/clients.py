@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from core.errors import NotFound
+from core.localtime import zone
 from core.model import Client
 from core.ports import UnitOfWork
 
@@ -28,3 +32,30 @@ async def get_or_create_client(
         )
         await uow.commit()
     return client
+
+
+async def update_client_preferences(
+    uow: UnitOfWork,
+    client_id: int,
+    *,
+    language: str | None = None,
+    timezone: str | None = None,
+    name: str | None = None,
+) -> Client:
+    """Save a client's language, time zone or name (``None`` leaves a field as it is)."""
+    if timezone is not None:
+        zone(timezone)  # UnknownTimeZone for anything zoneinfo does not know
+    async with uow:
+        await uow.begin_write()
+        client = await uow.clients.get(client_id)
+        if client is None:
+            raise NotFound("client", client_id)
+        updated = replace(
+            client,
+            language=language if language is not None else client.language,
+            timezone=timezone if timezone is not None else client.timezone,
+            name=name if name is not None else client.name,
+        )
+        await uow.clients.update(updated)
+        await uow.commit()
+    return updated

@@ -127,6 +127,7 @@ class Provider:
     settings: ProviderSettings = field(default_factory=ProviderSettings)
     telegram_user_id: int | None = None
     is_active: bool = True
+    address: str | None = None  # where in-person appointments happen
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,23 @@ class Appointment:
 
     def as_busy(self) -> BusyPeriod:
         return BusyPeriod(self.start, self.end, self.type_id)
+
+
+@dataclass(frozen=True)
+class ProviderOffer:
+    """A provider with the appointment types clients can book."""
+
+    provider: Provider
+    types: tuple[AppointmentType, ...]
+
+
+@dataclass(frozen=True)
+class AppointmentDetails:
+    """An appointment with what a client needs to read it."""
+
+    appointment: Appointment
+    provider: Provider
+    appt_type: AppointmentType
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from core.model import (
     NewProvider,
     Provider,
     ProviderCalendar,
+    ProviderOffer,
 )
 
 
@@ -30,6 +31,10 @@ class ProviderRepository(Protocol):
 
     async def appointment_type(self, type_id: int) -> AppointmentType | None: ...
 
+    async def offers(self) -> list[ProviderOffer]:
+        """Active providers with their active appointment types."""
+        ...
+
 
 class ClientRepository(Protocol):
     async def get(self, client_id: int) -> Client | None: ...
@@ -37,6 +42,8 @@ class ClientRepository(Protocol):
     async def by_telegram_id(self, telegram_user_id: int) -> Client | None: ...
 
     async def add(self, client: Client) -> Client: ...
+
+    async def update(self, client: Client) -> None: ...
 
 
 class AppointmentRepository(Protocol):

@@ -13,6 +13,7 @@ from core.availability import (
     DayAvailability,
     DayStatus,
     availability_for_dates,
+    regroup_by_zone,
     busy_window,
     slots_between,
 )
@@ -63,6 +64,35 @@ async def get_month_availability(
     return await get_days_availability(
         uow, provider_id, type_id, date(year, month, 1), date(year, month, last_day), now
     )
+
+
+async def get_month_in_zone(
+    uow: UnitOfWork,
+    provider_id: int,
+    type_id: int,
+    year: int,
+    month: int,
+    tz_name: str,
+    now: datetime,
+) -> list[DayAvailability]:
+    """A month of availability by the dates of ``tz_name`` (the zone the client reads)."""
+    first = date(year, month, 1)
+    last = date(year, month, month_calendar.monthrange(year, month)[1])
+    provider_days = await get_days_availability(
+        uow, provider_id, type_id, first - timedelta(days=2), last + timedelta(days=2), now
+    )
+    return regroup_by_zone(provider_days, tz_name, first, last)
+
+
+async def get_day_in_zone(
+    uow: UnitOfWork, provider_id: int, type_id: int, day: date, tz_name: str, now: datetime
+) -> DayAvailability:
+    """One date of ``tz_name``: the slots that start on it there."""
+    provider_days = await get_days_availability(
+        uow, provider_id, type_id, day - timedelta(days=2), day + timedelta(days=2), now
+    )
+    (only,) = regroup_by_zone(provider_days, tz_name, day, day)
+    return only
 
 
 async def get_slots_between(

@@ -79,6 +79,7 @@ class ProviderRow(Base):
     auto_confirm: Mapped[bool] = mapped_column(Boolean, default=True)
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    address: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -23,6 +23,7 @@ from core.model import (
     OverrideKind,
     Provider,
     ProviderCalendar,
+    ProviderOffer,
     ProviderSettings,
     ProviderType,
     ScheduleOverride,
@@ -58,6 +59,7 @@ def _provider(row: ProviderRow) -> Provider:
         ),
         telegram_user_id=row.telegram_user_id,
         is_active=row.is_active,
+        address=row.address,
     )
 
 
@@ -123,6 +125,7 @@ class SqlProviderRepository:
             auto_confirm=p.settings.auto_confirm,
             telegram_user_id=p.telegram_user_id,
             is_active=p.is_active,
+            address=p.address,
             created_at=self._now,
         )
         self._session.add(row)
@@ -194,6 +197,23 @@ class SqlProviderRepository:
             ),
         )
 
+    async def offers(self) -> list[ProviderOffer]:
+        providers = await self._session.scalars(
+            select(ProviderRow).where(ProviderRow.is_active.is_(True)).order_by(ProviderRow.id)
+        )
+        types = await self._session.scalars(
+            select(AppointmentTypeRow)
+            .join(ProviderRow, ProviderRow.id == AppointmentTypeRow.provider_id)
+            .where(AppointmentTypeRow.is_active.is_(True), ProviderRow.is_active.is_(True))
+            .order_by(AppointmentTypeRow.id)
+        )
+        by_provider: dict[int, list[AppointmentType]] = {}
+        for row in types:
+            by_provider.setdefault(row.provider_id, []).append(_appointment_type(row))
+        return [
+            ProviderOffer(_provider(p), tuple(by_provider.get(p.id, ()))) for p in providers
+        ]
+
     async def appointment_type(self, type_id: int) -> AppointmentType | None:
         row = await self._session.get(AppointmentTypeRow, type_id)
         if row is None:
@@ -230,6 +250,15 @@ class SqlClientRepository:
         self._session.add(row)
         await self._session.flush()
         return _client(row)
+
+    async def update(self, client: Client) -> None:
+        row = await self._session.get(ClientRow, client.id)
+        if row is None:
+            raise LookupError(f"client {client.id} vanished")
+        row.name = client.name
+        row.language = client.language
+        row.timezone = client.timezone
+        await self._session.flush()
 
 
 class SqlAppointmentRepository:
