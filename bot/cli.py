@@ -23,6 +23,7 @@ from bot.bootstrap import App, open_app
 from bot.clock import utc_now
 from bot.provider_import import ProviderFileError, read_provider_file
 from bot.settings import Settings
+from bot.errors import BotStartError
 from core.booking import book_appointment, cancel_appointment, describe, reschedule_appointment, utc_iso
 from core.clients import get_or_create_client
 from core.errors import BookingError, InvalidProviderData, InvalidTransition, NotFound
@@ -87,8 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="slotbot", description="Slotbot: appointment booking for Telegram.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = commands.add_parser("run", help="start the Telegram bot")
+    run = commands.add_parser(
+        "run", help="start the Telegram bot (long polling; needs SLOTBOT_TELEGRAM_TOKEN)"
+    )
     run.set_defaults(handler=_run)
+
+    console = commands.add_parser(
+        "console", help="chat with the bot in this terminal, on a demo clinic (no Telegram)"
+    )
+    console.add_argument("--language", choices=["en", "ru", "es"], default="en",
+                         help="the language your pretend Telegram app uses")
+    console.set_defaults(handler=_console)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
@@ -140,23 +150,24 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime]:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> Any:
-    # The Telegram side is the next milestone; until then say so, and show what works.
-    async with open_app(settings):
-        pass  # still useful: creates or upgrades the database
-    print(
-        "Slotbot's Telegram bot is not built yet. The database is ready at "
-        f"{_safe_url(settings.resolved_database_url)}; the booking core works from "
-        "the command line:\n",
-        file=sys.stderr,
-    )
-    build_parser().print_help(sys.stderr)
+    from bot.telegram_run import run_bot
+
+    _log_to_stderr(settings)
+    await run_bot(settings)
     return None
 
 
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+async def _console(args: argparse.Namespace, settings: Settings) -> Any:
+    from bot.telegram_run import run_console
 
-    return make_url(url).render_as_string(hide_password=True)
+    await run_console(settings, language=args.language)
+    return None
+
+
+def _log_to_stderr(settings: Settings) -> None:
+    logging.getLogger().setLevel(settings.log_level.upper())
+    # httpx logs every request URL, and the URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> Any:
@@ -238,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         result = asyncio.run(args.handler(args, settings))
+    except BotStartError as exc:
+        return _fail(EXIT_BAD_INPUT, str(exc))
     except (UsageError, ProviderFileError, InvalidProviderData, NotFound) as exc:
         return _fail(EXIT_BAD_INPUT, str(exc))
     except (InvalidTransition, BookingError) as exc:

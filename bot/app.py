@@ -1,0 +1,88 @@
+"""Building the Telegram application: handlers, rate limits, error handling, commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.update_processing import PerChatUpdateProcessor
+from conversations.client import client_conversation, outside_conversation
+from conversations.common import Caller, Services, resolve_caller
+from conversations.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, texts_for
+from conversations.texts import something_went_wrong
+
+log = logging.getLogger(__name__)
+
+def file_url_for(api_url: str) -> str:
+    """The Bot API serves files beside methods: ``…/bot`` → ``…/file/bot``."""
+    base, _, last = api_url.rstrip("/").rpartition("/")
+    return f"{base}/file/{last}" if last.startswith("bot") else api_url.rstrip("/") + "/file/bot"
+
+
+def build_application(
+    token: str,
+    services: Services,
+    *,
+    api_url: str | None = None,
+    on_update_done: Callable[[int], None] | None = None,
+) -> Application:
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .concurrent_updates(PerChatUpdateProcessor(on_done=on_update_done))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+    )
+    if api_url:
+        builder = builder.base_url(api_url).base_file_url(file_url_for(api_url))
+    application = builder.build()
+    application.bot_data["services"] = services
+    application.add_handler(TypeHandler(Update, resolve_caller), group=-1)
+    application.add_handler(client_conversation())
+    application.add_handlers(outside_conversation())
+    application.add_error_handler(on_error)
+    return application
+
+
+def command_list(locale: str) -> list[BotCommand]:
+    t = texts_for(locale)
+    return [
+        BotCommand("book", t._("Book an appointment")),
+        BotCommand("my", t._("My appointments")),
+        BotCommand("timezone", t._("Set my time zone")),
+        BotCommand("language", t._("Change the language")),
+        BotCommand("help", t._("What I can do")),
+        BotCommand("cancel", t._("Stop the current step")),
+    ]
+
+
+async def publish_commands(application: Application) -> None:
+    """The command menu, in each language Telegram users may have (best effort)."""
+    try:
+        await application.bot.set_my_commands(command_list(DEFAULT_LOCALE))
+        for locale in SUPPORTED_LOCALES:
+            await application.bot.set_my_commands(command_list(locale), language_code=locale)
+    except TelegramError as exc:
+        log.warning("could not publish the command menu: %s", exc)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log with context (ids, never texts) and tell the user, without internals."""
+    update_id = getattr(update, "update_id", None)
+    user = getattr(update, "effective_user", None)
+    log.error(
+        "update %s (user %s) failed: %r",
+        update_id, getattr(user, "id", None), context.error, exc_info=context.error,
+    )
+    chat = getattr(update, "effective_chat", None)
+    if chat is None:
+        return
+    who = (context.user_data or {}).get("caller")
+    t = who.texts if isinstance(who, Caller) else texts_for(DEFAULT_LOCALE)
+    try:
+        await chat.send_message(something_went_wrong(t))
+    except TelegramError:
+        log.warning("could not tell user %s about the failure", getattr(user, "id", None))

@@ -1,0 +1,298 @@
+"""/book: provider → appointment type → month → time → summary → confirm.
+
+Every screen is drawn from its button's data alone, so any button keeps working
+after a restart or out of order; each handler re-checks what the button names.
+Rescheduling reuses the calendar and slot screens with ``appointment`` set.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from conversations import callbacks as cb
+from conversations import keyboards, texts
+from conversations.common import answer, caller, services, show
+from conversations.states import BROWSING, NOTE
+from core.appointments import client_appointment
+from core.availability import last_bookable_date
+from core.booking import book, reschedule_appointment
+from core.catalog import get_offer, list_offers
+from core.errors import InvalidTransition, NotFound, SlotNoLongerAvailable
+from core.localtime import local_date, zone
+from core.model import AppointmentType, ProviderOffer
+from core.slots import get_day_in_zone, get_month_in_zone
+
+NOTE_MAX_CHARS = 500
+
+
+async def start_booking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    await show_providers(update, context, page=0)
+    return BROWSING
+
+
+async def show_providers(update: Update, context: ContextTypes.DEFAULT_TYPE, page: int) -> None:
+    t = caller(context).texts
+    offers = await list_offers(services(context).uow())
+    if not offers:
+        await show(update, texts.no_providers(t))
+        return
+    await show(update, texts.choose_provider(t), keyboards.providers(t, offers, page))
+
+
+async def on_provider_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.ProviderPage = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    await show_providers(update, context, data.page)
+    return BROWSING
+
+
+async def show_types(update: Update, context: ContextTypes.DEFAULT_TYPE, provider_id: int) -> None:
+    t = caller(context).texts
+    try:
+        offer = await get_offer(services(context).uow(), provider_id)
+    except NotFound:
+        await show(update, texts.expired(t))
+        return
+    today = local_date(services(context).clock(), zone(offer.provider.timezone))
+    await show(
+        update,
+        texts.choose_type(t, offer.provider, list(offer.types)),
+        keyboards.appointment_types(t, offer.provider, offer.types, today),
+    )
+
+
+async def on_provider(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.PickProvider = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    await show_types(update, context, data.provider_id)
+    return BROWSING
+
+
+async def _offer_and_type(
+    context: ContextTypes.DEFAULT_TYPE, provider_id: int, type_id: int, appointment: int
+) -> tuple[ProviderOffer, AppointmentType] | None:
+    """The provider and type a button names, if still bookable and (when moving) the caller's."""
+    try:
+        offer = await get_offer(services(context).uow(), provider_id)
+        if appointment:
+            held = await client_appointment(
+                services(context).uow(), appointment, caller(context).client.id  # type: ignore[arg-type]
+            )
+            if (held.provider.id, held.appt_type.id) != (provider_id, type_id):
+                return None
+    except NotFound:
+        return None
+    appt_type = next((a for a in offer.types if a.id == type_id), None)
+    return None if appt_type is None else (offer, appt_type)
+
+
+async def show_month(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    provider_id: int,
+    type_id: int,
+    year: int,
+    month: int,
+    appointment: int = 0,
+) -> None:
+    who = caller(context)
+    t = who.texts
+    found = await _offer_and_type(context, provider_id, type_id, appointment)
+    if found is None:
+        await show(update, texts.expired(t))
+        return
+    offer, appt_type = found
+    now = services(context).clock()
+    lead = texts.display_zone(who.client.timezone, offer.provider, appt_type)
+    today = local_date(now, zone(lead))
+    if (year, month) < (today.year, today.month):
+        year, month = today.year, today.month
+    days = await get_month_in_zone(
+        services(context).uow(), provider_id, type_id, year, month, lead, now
+    )
+    horizon = last_bookable_date(offer.provider.settings, zone(offer.provider.timezone), now)
+    await show(
+        update,
+        texts.choose_day(t, offer.provider, appt_type, lead, rescheduling=bool(appointment)),
+        keyboards.month(
+            t, provider_id, type_id, year, month, days,
+            today=today, last_bookable=horizon + timedelta(days=1), appointment=appointment,
+        ),
+    )
+
+
+async def on_month(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.ShowMonth = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    await show_month(
+        update, context, data.provider_id, data.type_id, data.year, data.month, data.appointment
+    )
+    return BROWSING
+
+
+async def show_day(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    provider_id: int,
+    type_id: int,
+    day,  # type: ignore[no-untyped-def]
+    appointment: int = 0,
+    *,
+    lead_text: str | None = None,
+) -> None:
+    who = caller(context)
+    t = who.texts
+    found = await _offer_and_type(context, provider_id, type_id, appointment)
+    if found is None:
+        await show(update, texts.expired(t))
+        return
+    offer, appt_type = found
+    lead = texts.display_zone(who.client.timezone, offer.provider, appt_type)
+    availability = await get_day_in_zone(
+        services(context).uow(), provider_id, type_id, day, lead, services(context).clock()
+    )
+    if not availability.slots:
+        await show(update, texts.no_slots_left(t, day))
+        await show_month(update, context, provider_id, type_id, day.year, day.month, appointment)
+        return
+    heading = texts.choose_slot(t, day, lead, offer.provider, who.client.timezone)
+    await show(
+        update,
+        f"{lead_text}\n\n{heading}" if lead_text else heading,
+        keyboards.slots(
+            t, offer.provider, appt_type, day, availability.slots, who.client.timezone, appointment
+        ),
+    )
+
+
+async def on_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.ShowDay = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    await show_day(update, context, data.provider_id, data.type_id, data.day, data.appointment)
+    return BROWSING
+
+
+def _notes(context: ContextTypes.DEFAULT_TYPE) -> dict:
+    return context.user_data.setdefault("notes", {})  # type: ignore[union-attr]
+
+
+async def show_summary(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    provider_id: int,
+    type_id: int,
+    start: datetime,
+    appointment: int = 0,
+    *,
+    new_message: bool = False,
+) -> None:
+    who = caller(context)
+    t = who.texts
+    found = await _offer_and_type(context, provider_id, type_id, appointment)
+    if found is None:
+        await show(update, texts.expired(t))
+        return
+    offer, appt_type = found
+    lead = texts.display_zone(who.client.timezone, offer.provider, appt_type)
+    day = local_date(start, zone(lead))
+    availability = await get_day_in_zone(
+        services(context).uow(), provider_id, type_id, day, lead, services(context).clock()
+    )
+    if start not in availability.slots:
+        await show_day(
+            update, context, provider_id, type_id, day, appointment, lead_text=texts.slot_taken(t)
+        )
+        return
+    note = _notes(context).get((provider_id, type_id, start))
+    await show(
+        update,
+        texts.summary(
+            t, offer.provider, appt_type, start, who.client.timezone, note, bool(appointment)
+        ),
+        keyboards.confirm(t, provider_id, type_id, start, day, appointment),
+        new_message=new_message,
+    )
+
+
+async def on_slot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.PickSlot = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    await show_summary(
+        update, context, data.provider_id, data.type_id, data.start, data.appointment
+    )
+    return BROWSING
+
+
+async def on_add_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.AddNote = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    context.user_data["note_for"] = (data.provider_id, data.type_id, data.start)  # type: ignore[index]
+    await show(update, texts.ask_note(caller(context).texts), new_message=True)
+    return NOTE
+
+
+async def on_note_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    target = context.user_data.pop("note_for", None)  # type: ignore[union-attr]
+    if target is None:
+        return BROWSING
+    note = (update.effective_message.text or "").strip()[:NOTE_MAX_CHARS]  # type: ignore[union-attr]
+    if note:
+        _notes(context)[target] = note
+    await show_summary(update, context, *target, new_message=True)
+    return BROWSING
+
+
+async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.ConfirmBooking = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    who = caller(context)
+    t = who.texts
+    svc = services(context)
+    found = await _offer_and_type(context, data.provider_id, data.type_id, data.appointment)
+    if found is None:
+        await show(update, texts.expired(t))
+        return BROWSING
+    offer, appt_type = found
+    lead = texts.display_zone(who.client.timezone, offer.provider, appt_type)
+    try:
+        if data.appointment:
+            await reschedule_appointment(
+                svc.uow(), data.appointment, new_start=data.start, now=svc.clock(),
+                client_id=who.client.id,
+            )
+            details = await client_appointment(svc.uow(), data.appointment, who.client.id)  # type: ignore[arg-type]
+            await show(update, texts.rescheduled(t, details, who.client.timezone),
+                       keyboards.after_booking(t))
+            return BROWSING
+        note = _notes(context).pop((data.provider_id, data.type_id, data.start), None)
+        outcome = await book(
+            svc.uow(), provider_id=data.provider_id, type_id=data.type_id,
+            client_id=who.client.id, start=data.start, now=svc.clock(), notes=note,  # type: ignore[arg-type]
+        )
+    except SlotNoLongerAvailable:
+        day = local_date(data.start, zone(lead))
+        await show_day(update, context, data.provider_id, data.type_id, day, data.appointment,
+                       lead_text=texts.slot_taken(t))
+        return BROWSING
+    except (InvalidTransition, NotFound):
+        await show(update, texts.not_changeable(t))
+        return BROWSING
+    details = await client_appointment(svc.uow(), outcome.appointment.id, who.client.id)  # type: ignore[arg-type]
+    await show(update, texts.booked(t, details, who.client.timezone, outcome.created),
+               keyboards.after_booking(t))
+    return BROWSING
+
+
+async def on_not_bookable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.NotBookable = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    t = caller(context).texts
+    hints = {
+        "full": t._("Fully booked: every time that day is taken."),
+        "off": t._("Not available that day."),
+        "past": t._("That day has passed."),
+    }
+    await answer(update, hints.get(data.reason))
+    return BROWSING

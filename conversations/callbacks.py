@@ -1,0 +1,259 @@
+"""Callback data: one small, versioned codec for every button.
+
+Telegram gives a button 1-64 bytes of ``callback_data`` and hands it back
+untouched by us but not necessarily honest: anybody can send any bytes. So
+each button is a typed dataclass, encoded as ``<version><code>:<field>:…`` and
+decoded strictly (known code, right number of fields, each field in range).
+Anything else decodes to ``None`` and is answered as an expired menu. The data
+is self-contained (no server-side cache), so buttons survive a restart; ids in
+it are re-checked against the user by the handlers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, timedelta
+from typing import ClassVar, get_type_hints
+
+VERSION = "1"
+MAX_BYTES = 64
+_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+_INT = re.compile(r"^(0|[1-9][0-9]{0,11})$")
+_TEXT = re.compile(r"^[A-Za-z0-9_+\-/]{1,40}$")
+
+
+class Callback:
+    """Base class of all buttons; subclasses are frozen dataclasses with a ``code``."""
+
+    code: ClassVar[str]
+
+
+_REGISTRY: dict[str, type[Callback]] = {}
+
+
+def button(code: str):  # type: ignore[no-untyped-def]
+    """Register a callback dataclass under a two-letter code."""
+
+    def register(cls: type[Callback]) -> type[Callback]:
+        if code in _REGISTRY:
+            raise ValueError(f"callback code {code!r} used twice")
+        cls.code = code
+        _REGISTRY[code] = cls
+        return cls
+
+    return register
+
+
+def _encode_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return str(int((value - _EPOCH).total_seconds() // 60))
+    if isinstance(value, date):
+        return value.strftime("%Y%m%d")
+    if isinstance(value, str):
+        if not _TEXT.match(value):
+            raise ValueError(f"text {value!r} cannot travel in callback data")
+        return value
+    raise TypeError(f"cannot encode {type(value).__name__} in callback data")
+
+
+def _decode_value(kind: type, text: str) -> object:
+    if kind is bool:
+        if text not in ("0", "1"):
+            raise ValueError(text)
+        return text == "1"
+    if kind is int:
+        if not _INT.match(text):
+            raise ValueError(text)
+        return int(text)
+    if kind is datetime:
+        if not _INT.match(text):
+            raise ValueError(text)
+        return _EPOCH + timedelta(minutes=int(text))
+    if kind is date:
+        if len(text) != 8 or not text.isdigit():
+            raise ValueError(text)
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    if kind is str:
+        if not _TEXT.match(text):
+            raise ValueError(text)
+        return text
+    raise TypeError(kind)
+
+
+def encode(callback: Callback) -> str:
+    parts = [VERSION + callback.code]
+    parts += [_encode_value(getattr(callback, f.name)) for f in fields(callback)]  # type: ignore[arg-type]
+    data = ":".join(parts)
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def decode(data: object) -> Callback | None:
+    """The button behind ``data``, or ``None`` for anything malformed, foreign or old."""
+    if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
+        return None
+    head, *values = data.split(":")
+    if not head.startswith(VERSION):
+        return None
+    cls = _REGISTRY.get(head[len(VERSION) :])
+    if cls is None:
+        return None
+    hints = get_type_hints(cls)
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    if len(values) != len(names):
+        return None
+    try:
+        kwargs = {n: _decode_value(hints[n], v) for n, v in zip(names, values, strict=True)}
+        return cls(**kwargs)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def pattern(*classes: type[Callback]):  # type: ignore[no-untyped-def]
+    """A PTB ``CallbackQueryHandler`` pattern matching these buttons (and valid data only)."""
+    wanted = tuple(classes)
+    return lambda data: isinstance(decode(data), wanted)
+
+
+# Booking. ``appointment`` is 0 when booking anew, else the appointment being moved.
+
+
+@button("pp")
+@dataclass(frozen=True)
+class ProviderPage(Callback):
+    page: int
+
+
+@button("pv")
+@dataclass(frozen=True)
+class PickProvider(Callback):
+    provider_id: int
+
+
+@button("mo")
+@dataclass(frozen=True)
+class ShowMonth(Callback):
+    provider_id: int
+    type_id: int
+    year: int
+    month: int
+    appointment: int = 0
+
+    def __post_init__(self) -> None:
+        if not (2000 <= self.year <= 2200 and 1 <= self.month <= 12):
+            raise ValueError("month out of range")
+
+
+@button("dy")
+@dataclass(frozen=True)
+class ShowDay(Callback):
+    provider_id: int
+    type_id: int
+    day: date
+    appointment: int = 0
+
+
+@button("sl")
+@dataclass(frozen=True)
+class PickSlot(Callback):
+    provider_id: int
+    type_id: int
+    start: datetime
+    appointment: int = 0
+
+
+@button("nt")
+@dataclass(frozen=True)
+class AddNote(Callback):
+    provider_id: int
+    type_id: int
+    start: datetime
+
+
+@button("ok")
+@dataclass(frozen=True)
+class ConfirmBooking(Callback):
+    provider_id: int
+    type_id: int
+    start: datetime
+    appointment: int = 0
+
+
+@button("nd")
+@dataclass(frozen=True)
+class NotBookable(Callback):
+    """A calendar cell or header that does nothing but explain itself."""
+
+    reason: str  # "off", "full", "past", "label"
+
+
+# The client's appointments.
+
+
+@button("my")
+@dataclass(frozen=True)
+class MyAppointments(Callback):
+    pass
+
+
+@button("ma")
+@dataclass(frozen=True)
+class MyAppointment(Callback):
+    appointment: int
+
+
+@button("ca")
+@dataclass(frozen=True)
+class AskCancel(Callback):
+    appointment: int
+
+
+@button("cr")
+@dataclass(frozen=True)
+class CancelWithReason(Callback):
+    appointment: int
+
+
+@button("cx")
+@dataclass(frozen=True)
+class ConfirmCancel(Callback):
+    appointment: int
+
+
+@button("rs")
+@dataclass(frozen=True)
+class Reschedule(Callback):
+    appointment: int
+
+
+@button("ic")
+@dataclass(frozen=True)
+class CalendarFile(Callback):
+    appointment: int
+
+
+# Preferences.
+
+
+@button("lg")
+@dataclass(frozen=True)
+class SetLanguage(Callback):
+    locale: str
+
+
+@button("tz")
+@dataclass(frozen=True)
+class SetTimeZone(Callback):
+    zone: str
+
+
+@button("tk")
+@dataclass(frozen=True)
+class KeepTimeZoneUnset(Callback):
+    pass

@@ -1,0 +1,99 @@
+"""What every handler shares: the services, the caller resolved once, and replying."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from conversations.i18n import Texts, resolve_locale, texts_for
+from core.clients import get_or_create_client
+from core.model import Client
+from core.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+
+
+@dataclass(frozen=True)
+class Services:
+    """Handed to handlers through ``bot_data``: storage and the one clock."""
+
+    uow: Callable[[], UnitOfWork]
+    clock: Callable[[], datetime]
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.bot_data["services"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    client: Client
+    texts: Texts
+
+
+async def resolve_caller(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Group -1: find or create the client and pick their locale, once per update."""
+    if not isinstance(update, Update) or update.effective_user is None:
+        return
+    user = update.effective_user
+    client = await get_or_create_client(
+        services(context).uow(), user.id, name=user.first_name, language=None
+    )
+    locale = resolve_locale(client.language, user.language_code)
+    context.user_data["caller"] = Caller(client, texts_for(locale))  # type: ignore[index]
+
+
+def caller(context: ContextTypes.DEFAULT_TYPE) -> Caller:
+    return context.user_data["caller"]  # type: ignore[index]
+
+
+def set_caller(context: ContextTypes.DEFAULT_TYPE, client: Client) -> Caller:
+    """After the client changed a preference: re-resolve the locale for this update on."""
+    current = caller(context)
+    locale = resolve_locale(client.language, current.texts.locale)
+    context.user_data["caller"] = Caller(client, texts_for(locale))  # type: ignore[index]
+    return context.user_data["caller"]  # type: ignore[index]
+
+
+def is_not_modified(error: BadRequest) -> bool:
+    return "message is not modified" in error.message.lower()
+
+
+async def show(
+    update: Update, text: str, markup: Markup = None, *, new_message: bool = False
+) -> None:
+    """Edit the message whose button was tapped, or send a new one.
+
+    Editing to identical content is Telegram's "message is not modified":
+    the screen already shows what we want, so that is success.
+    """
+    query = update.callback_query
+    if query is not None and query.message is not None and not new_message:
+        if markup is None or isinstance(markup, InlineKeyboardMarkup):
+            try:
+                await query.edit_message_text(
+                    text, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+                return
+            except BadRequest as error:
+                if is_not_modified(error):
+                    return
+                log.info("edit failed (%s); sending a new message instead", error.message)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the callback query first, before any slow work (Telegram times out)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=alert)

@@ -1,0 +1,223 @@
+"""Inline keyboards: pure functions from plain values to PTB markup (no network)."""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from conversations import callbacks as cb
+from conversations.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, Texts
+from conversations.texts import display_zone, provider_type_name, slot_label
+from core.availability import DayAvailability, DayStatus
+from core.model import AppointmentDetails, AppointmentType, Provider, ProviderOffer
+
+PROVIDERS_PER_PAGE = 6
+SLOTS_PER_ROW = 3
+
+
+def _button(text: str, callback: cb.Callback) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=cb.encode(callback))
+
+
+def _label(text: str) -> InlineKeyboardButton:
+    return _button(text, cb.NotBookable("label"))
+
+
+def providers(t: Texts, offers: Sequence[ProviderOffer], page: int) -> InlineKeyboardMarkup:
+    """One button per provider, grouped under their kind when kinds differ; paged."""
+    pages = max(1, -(-len(offers) // PROVIDERS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = offers[page * PROVIDERS_PER_PAGE : (page + 1) * PROVIDERS_PER_PAGE]
+    grouped = len({o.provider.type for o in offers}) > 1
+    rows: list[list[InlineKeyboardButton]] = []
+    current_kind = None
+    for offer in shown:
+        if grouped and offer.provider.type != current_kind:
+            current_kind = offer.provider.type
+            rows.append([_label(f"— {provider_type_name(t, current_kind)} —")])
+        rows.append([_button(offer.provider.name, cb.PickProvider(offer.provider.id))])  # type: ignore[arg-type]
+    if pages > 1:
+        nav = []
+        if page > 0:
+            nav.append(_button("« " + t._("Previous"), cb.ProviderPage(page - 1)))
+        nav.append(_label(f"{page + 1}/{pages}"))
+        if page < pages - 1:
+            nav.append(_button(t._("Next") + " »", cb.ProviderPage(page + 1)))
+        rows.append(nav)
+    return InlineKeyboardMarkup(rows)
+
+
+def appointment_types(
+    t: Texts, provider: Provider, types: Sequence[AppointmentType], today: date
+) -> InlineKeyboardMarkup:
+    rows = [
+        [_button(a.name, cb.ShowMonth(provider.id, a.id, today.year, today.month))]  # type: ignore[arg-type]
+        for a in types
+    ]
+    rows.append([_button("« " + t._("Back"), cb.ProviderPage(0))])
+    return InlineKeyboardMarkup(rows)
+
+
+def _shift(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1
+
+
+def month(
+    t: Texts,
+    provider_id: int,
+    type_id: int,
+    year: int,
+    month_number: int,
+    days: Sequence[DayAvailability],
+    *,
+    today: date,
+    last_bookable: date,
+    appointment: int = 0,
+) -> InlineKeyboardMarkup:
+    """A month grid: bookable days tappable, full days marked ✕, the rest dots."""
+    by_date = {d.date: d for d in days}
+    first_of_month = date(year, month_number, 1)
+    prev_year, prev_month = _shift(year, month_number, -1)
+    next_year, next_month = _shift(year, month_number, 1)
+    has_prev = (year, month_number) > (today.year, today.month)
+    has_next = date(next_year, next_month, 1) <= last_bookable
+    header = [
+        _button("«", cb.ShowMonth(provider_id, type_id, prev_year, prev_month, appointment))
+        if has_prev
+        else _label(" "),
+        _label(t.month_year(year, month_number)),
+        _button("»", cb.ShowMonth(provider_id, type_id, next_year, next_month, appointment))
+        if has_next
+        else _label(" "),
+    ]
+    rows = [header, [_label(name) for name in t.weekday_abbreviations()]]
+    for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month_number):
+        row = []
+        for day in week:
+            if day.month != first_of_month.month:
+                row.append(_label(" "))
+                continue
+            status = by_date[day].status if day in by_date else DayStatus.CLOSED
+            if status is DayStatus.OPEN:
+                row.append(_button(str(day.day), cb.ShowDay(provider_id, type_id, day, appointment)))
+            elif status is DayStatus.FULLY_BOOKED:
+                row.append(_button(f"{day.day}✕", cb.NotBookable("full")))
+            else:
+                row.append(_button("·", cb.NotBookable("past" if day < today else "off")))
+        rows.append(row)
+    back = cb.MyAppointment(appointment) if appointment else cb.PickProvider(provider_id)
+    rows.append([_button("« " + t._("Back"), back)])
+    return InlineKeyboardMarkup(rows)
+
+
+def slots(
+    t: Texts,
+    provider: Provider,
+    appt_type: AppointmentType,
+    day: date,
+    starts: Sequence[datetime],
+    client_zone: str | None,
+    appointment: int = 0,
+) -> InlineKeyboardMarkup:
+    buttons = [
+        _button(
+            slot_label(t, start, client_zone, provider, appt_type),
+            cb.PickSlot(provider.id, appt_type.id, start, appointment),  # type: ignore[arg-type]
+        )
+        for start in starts
+    ]
+    rows = [buttons[i : i + SLOTS_PER_ROW] for i in range(0, len(buttons), SLOTS_PER_ROW)]
+    rows.append(
+        [
+            _button(
+                "« " + t._("Back to the calendar"),
+                cb.ShowMonth(provider.id, appt_type.id, day.year, day.month, appointment),  # type: ignore[arg-type]
+            )
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm(
+    t: Texts,
+    provider_id: int,
+    type_id: int,
+    start: datetime,
+    day: date,
+    appointment: int = 0,
+) -> InlineKeyboardMarkup:
+    rows = [[_button("✅ " + t._("Confirm"), cb.ConfirmBooking(provider_id, type_id, start, appointment))]]
+    if not appointment:
+        rows.append([_button("✏️ " + t._("Add a note"), cb.AddNote(provider_id, type_id, start))])
+    rows.append([_button("« " + t._("Back"), cb.ShowDay(provider_id, type_id, day, appointment))])
+    return InlineKeyboardMarkup(rows)
+
+
+def after_booking(t: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(t._("My appointments"), cb.MyAppointments())]])
+
+
+def my_list(
+    t: Texts, items: Sequence[AppointmentDetails], client_zone: str | None
+) -> InlineKeyboardMarkup:
+    rows = []
+    for d in items:
+        lead = display_zone(client_zone, d.provider, d.appt_type)
+        label = f"{t.format_datetime(d.appointment.start, lead, 'short')} · {d.appt_type.name}"
+        rows.append([_button(label, cb.MyAppointment(d.appointment.id))])  # type: ignore[arg-type]
+    rows.append([_button("➕ " + t._("Book an appointment"), cb.ProviderPage(0))])
+    return InlineKeyboardMarkup(rows)
+
+
+def my_item(t: Texts, appointment_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button("🔁 " + t._("Reschedule"), cb.Reschedule(appointment_id)),
+                _button("❌ " + t._("Cancel"), cb.AskCancel(appointment_id)),
+            ],
+            [_button("📅 " + t._("Add to calendar"), cb.CalendarFile(appointment_id))],
+            [_button("« " + t._("Back"), cb.MyAppointments())],
+        ]
+    )
+
+
+def cancel_question(t: Texts, appointment_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_button(t._("Yes, cancel it"), cb.ConfirmCancel(appointment_id))],
+            [_button(t._("Cancel and give a reason"), cb.CancelWithReason(appointment_id))],
+            [_button("« " + t._("No, keep it"), cb.MyAppointment(appointment_id))],
+        ]
+    )
+
+
+def languages() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(LOCALE_NAMES[code], cb.SetLanguage(code))] for code in SUPPORTED_LOCALES]
+    )
+
+
+def time_zones(t: Texts, zones: Sequence[str], label) -> InlineKeyboardMarkup:  # type: ignore[no-untyped-def]
+    """Zone buttons two per row; ``label(zone)`` gives each its text."""
+    buttons = [_button(label(z), cb.SetTimeZone(z)) for z in zones]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([_button(t._("Later"), cb.KeepTimeZoneUnset())])
+    return InlineKeyboardMarkup(rows)
+
+
+def share_location(t: Texts) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton("📍 " + t._("Share my location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )

@@ -1,0 +1,181 @@
+"""/my: upcoming appointments — cancel (with a late-cancel warning), reschedule, .ics.
+
+Every appointment id arriving in a button is checked against the caller: the
+services answer NotFound for someone else's, which reads as an expired menu.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InputFile, Update
+from telegram.ext import ContextTypes
+
+from conversations import callbacks as cb
+from conversations import keyboards, texts
+from conversations.booking import show_month
+from conversations.common import answer, caller, services, show
+from conversations.ics import appointment_ics, ics_filename
+from conversations.states import BROWSING, CANCEL_REASON
+from core.appointments import client_appointment, upcoming_for_client, would_be_late_cancel
+from core.booking import cancel_appointment
+from core.errors import InvalidTransition, NotFound
+from core.localtime import local_date, zone
+from core.model import AppointmentDetails
+
+log = logging.getLogger(__name__)
+REASON_MAX_CHARS = 500
+
+
+async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who = caller(context)
+    svc = services(context)
+    items = await upcoming_for_client(svc.uow(), who.client.id, svc.clock())  # type: ignore[arg-type]
+    await show(
+        update,
+        texts.my_appointments(who.texts, items, who.client.timezone),
+        keyboards.my_list(who.texts, items, who.client.timezone),
+    )
+
+
+async def cmd_my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    await show_list(update, context)
+    return BROWSING
+
+
+async def on_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    await answer(update)
+    await show_list(update, context)
+    return BROWSING
+
+
+async def _own(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, appointment_id: int
+) -> AppointmentDetails | None:
+    """The caller's own, still changeable appointment; otherwise say the menu expired."""
+    who = caller(context)
+    try:
+        details = await client_appointment(
+            services(context).uow(), appointment_id, who.client.id  # type: ignore[arg-type]
+        )
+    except NotFound:
+        await show(update, texts.expired(who.texts))
+        return None
+    if not details.appointment.is_active or details.appointment.start <= services(context).clock():
+        await show(update, texts.not_changeable(who.texts), keyboards.after_booking(who.texts))
+        return None
+    return details
+
+
+async def on_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.MyAppointment = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    details = await _own(update, context, data.appointment)
+    if details is not None:
+        who = caller(context)
+        await show(
+            update,
+            texts.my_appointment(who.texts, details, who.client.timezone),
+            keyboards.my_item(who.texts, data.appointment),
+        )
+    return BROWSING
+
+
+async def on_ask_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.AskCancel = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    details = await _own(update, context, data.appointment)
+    if details is not None:
+        who = caller(context)
+        late = would_be_late_cancel(details, services(context).clock())
+        await show(
+            update,
+            texts.cancel_question(who.texts, details, who.client.timezone, late),
+            keyboards.cancel_question(who.texts, data.appointment),
+        )
+    return BROWSING
+
+
+async def _cancel(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, appointment_id: int, reason: str | None
+) -> None:
+    who = caller(context)
+    svc = services(context)
+    try:
+        cancelled = await cancel_appointment(
+            svc.uow(), appointment_id, now=svc.clock(), reason=reason, client_id=who.client.id
+        )
+    except NotFound:
+        await show(update, texts.expired(who.texts))
+        return
+    except InvalidTransition:
+        await show(update, texts.not_changeable(who.texts), keyboards.after_booking(who.texts))
+        return
+    await show(update, texts.cancelled(who.texts, cancelled.late_cancel), keyboards.after_booking(who.texts))
+
+
+async def on_confirm_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.ConfirmCancel = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    await _cancel(update, context, data.appointment, reason=None)
+    return BROWSING
+
+
+async def on_cancel_with_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.CancelWithReason = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    if await _own(update, context, data.appointment) is None:
+        return BROWSING
+    context.user_data["cancel_reason_for"] = data.appointment  # type: ignore[index]
+    await show(update, texts.ask_cancel_reason(caller(context).texts), new_message=True)
+    return CANCEL_REASON
+
+
+async def on_reason_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    appointment_id = context.user_data.pop("cancel_reason_for", None)  # type: ignore[union-attr]
+    if appointment_id is None:
+        return BROWSING
+    reason = (update.effective_message.text or "").strip()[:REASON_MAX_CHARS] or None  # type: ignore[union-attr]
+    await _cancel(update, context, appointment_id, reason)
+    return BROWSING
+
+
+async def on_reschedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.Reschedule = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    details = await _own(update, context, data.appointment)
+    if details is not None:
+        lead = texts.display_zone(caller(context).client.timezone, details.provider, details.appt_type)
+        day = local_date(details.appointment.start, zone(lead))
+        await show_month(
+            update, context, details.provider.id, details.appt_type.id,  # type: ignore[arg-type]
+            day.year, day.month, data.appointment,
+        )
+    return BROWSING
+
+
+async def on_calendar_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data: cb.CalendarFile = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    await answer(update)
+    details = await _own(update, context, data.appointment)
+    if details is None:
+        return BROWSING
+    a, provider, appt_type = details.appointment, details.provider, details.appt_type
+    t = caller(context).texts
+    summary = f"{appt_type.name} — {provider.name}"
+    payload = appointment_ics(
+        uid=f"appointment-{a.id}@slotbot",
+        start=a.start,
+        end=a.end,
+        summary=summary,
+        description=a.notes,
+        location=t._("Video call") if appt_type.is_virtual else provider.address,
+        organizer_name=provider.name,
+        created=a.created_at,
+        status="CONFIRMED" if a.status.value == "CONFIRMED" else "TENTATIVE",
+    )
+    await update.effective_chat.send_document(  # type: ignore[union-attr]
+        InputFile(payload, filename=ics_filename(summary, a.start)),
+        caption=t._("Open the file to add the appointment to your calendar."),
+    )
+    return BROWSING

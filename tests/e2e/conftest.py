@@ -1,0 +1,53 @@
+"""The real Application, polling the Bot API stand-in, on a real database, with a clock we set."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from bot.app import build_application
+from bot.demo import DEMO_CLINIC
+from bot.standin import BotApiStandIn
+from bot.telegram_run import running
+from conversations.common import Services
+from core.providers import register_provider
+from storage.engine import session_factory
+from storage.unit_of_work import unit_of_work_factory
+from tests.conftest import Clock
+
+
+@dataclass
+class Bot:
+    standin: BotApiStandIn
+    clock: Clock
+    uow: object
+    provider_ids: list[int]
+    type_ids: list[list[int]]
+
+    def user(self, user_id: int, first_name: str, language_code: str | None = "en"):
+        return self.standin.user(user_id, first_name, language_code=language_code)
+
+
+@pytest.fixture
+async def bot(engine, clock) -> AsyncIterator[Bot]:
+    uow = unit_of_work_factory(session_factory(engine), clock)
+    provider_ids, type_ids = [], []
+    for provider in DEMO_CLINIC:
+        registered, types = await register_provider(uow(), provider)
+        provider_ids.append(registered.id)
+        type_ids.append([t.id for t in types])
+    standin = BotApiStandIn()
+    await standin.start()
+    application = build_application(
+        standin.token,
+        Services(uow, clock),
+        api_url=standin.base_url,
+        on_update_done=standin.processed_hook,
+    )
+    try:
+        async with running(application):
+            yield Bot(standin, clock, uow, provider_ids, type_ids)
+    finally:
+        await standin.stop()

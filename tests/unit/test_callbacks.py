@@ -1,0 +1,103 @@
+"""The callback-data codec: round trips, the 64-byte limit, and hostile input."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conversations import callbacks as cb
+
+START = datetime(2026, 12, 4, 21, 0, tzinfo=UTC)
+BIG = 9_999_999_999  # ids far beyond any real database
+
+EXAMPLES = [
+    cb.ProviderPage(3),
+    cb.PickProvider(BIG),
+    cb.ShowMonth(BIG, BIG, 2026, 12, BIG),
+    cb.ShowDay(BIG, BIG, date(2026, 12, 31), BIG),
+    cb.PickSlot(BIG, BIG, START, BIG),
+    cb.AddNote(BIG, BIG, START),
+    cb.ConfirmBooking(BIG, BIG, START, BIG),
+    cb.NotBookable("full"),
+    cb.MyAppointments(),
+    cb.MyAppointment(BIG),
+    cb.AskCancel(BIG),
+    cb.CancelWithReason(BIG),
+    cb.ConfirmCancel(BIG),
+    cb.Reschedule(BIG),
+    cb.CalendarFile(BIG),
+    cb.SetLanguage("es"),
+    cb.SetTimeZone("America/Argentina/ComodRivadavia"),
+    cb.KeepTimeZoneUnset(),
+]
+
+
+@pytest.mark.parametrize("button", EXAMPLES, ids=lambda b: type(b).__name__)
+def test_every_button_round_trips_within_64_bytes(button):
+    data = cb.encode(button)
+    assert len(data.encode("utf-8")) <= 64
+    assert cb.decode(data) == button
+
+
+def test_every_registered_button_has_an_example_here():
+    assert {type(b) for b in EXAMPLES} == set(cb._REGISTRY.values())
+
+
+def test_slot_times_keep_minute_precision_in_utc():
+    decoded = cb.decode(cb.encode(cb.PickSlot(1, 2, START)))
+    assert decoded.start == START and decoded.start.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "1",
+        "1zz:1",  # unknown screen
+        "0pv:5",  # another version: an old menu
+        "2pv:5",
+        "1pv",  # missing field
+        "1pv:5:6",  # one field too many
+        "1pv:-5",
+        "1pv:05",
+        "1pv:5.0",
+        "1pv: 5",
+        "1pv:99999999999999999999",
+        "1mo:1:2:2026:13:0",  # month 13
+        "1dy:1:2:20260230:0",  # 30 February
+        "1tz:../../etc/passwd",
+        "1tz:Europe/Berlin;DROP",
+        "1lg:",
+        "x" * 65,
+        "1pv:٣",  # a non-ASCII digit
+    ],
+)
+def test_malformed_or_forged_data_decodes_to_nothing(data):
+    assert cb.decode(data) is None
+
+
+def test_decode_refuses_non_text():
+    assert cb.decode(None) is None
+    assert cb.decode(b"1pv:5") is None
+
+
+def test_pattern_matches_only_its_own_buttons():
+    match = cb.pattern(cb.PickProvider)
+    assert match(cb.encode(cb.PickProvider(5)))
+    assert not match(cb.encode(cb.ProviderPage(5)))
+    assert not match("1pv:oops")
+
+
+def test_text_that_cannot_travel_is_refused_when_encoding():
+    with pytest.raises(ValueError):
+        cb.encode(cb.SetTimeZone("Europe/Berlin:x"))
+
+
+@given(st.text(max_size=80))
+def test_decode_never_raises(data):
+    result = cb.decode(data)
+    assert result is None or dataclasses.is_dataclass(result)
