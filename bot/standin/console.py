@@ -120,10 +120,10 @@ def build_choices(messages: list[ChatMessage], keyboard: ReplyKeyboard | None) -
 
 
 def render_batch(
-    messages: list[ChatMessage], keyboard: ReplyKeyboard | None
+    messages: list[ChatMessage], keyboard: ReplyKeyboard | None, *, first_number: int = 1
 ) -> tuple[str, list[Choice]]:
     """Render messages plus the reply keyboard; return the text and its numbered choices."""
-    blocks, number = [], 1
+    blocks, number = [], first_number
     for message in messages:
         blocks.append(render_message(message, first_number=number))
         if not message.deleted:
@@ -142,6 +142,9 @@ class _Console:
         self.answers_seen = len(user.callback_answers)
         self.keyboard: ReplyKeyboard | None = None
         self.choices: list[Choice] = []
+        # Numbers run on across everything the bot says in answer to one input
+        # (it may arrive in several messages); the next input starts again at 1.
+        self.new_turn = True
 
     def flush(self) -> None:
         """Print new/edited/deleted bot messages and callback answers (synchronous: no races)."""
@@ -157,11 +160,12 @@ class _Console:
         if not changed and keyboard is self.keyboard:
             return
         self.keyboard = keyboard
-        text, choices = render_batch(changed, keyboard)
+        if self.new_turn and changed:
+            self.choices, self.new_turn = [], False
+        text, choices = render_batch(changed, keyboard, first_number=len(self.choices) + 1)
         if text:
             self.print(text)
-        if choices or changed:  # keep the old numbers if only the keyboard went away
-            self.choices = choices
+        self.choices += choices
 
     async def watch(self) -> None:
         """Print messages the bot sends on its own while the user is typing."""
@@ -174,6 +178,7 @@ class _Console:
         line = line.strip()
         if not line:
             return True
+        self.new_turn = True
         if line == "/quit":
             return False
         if line == "/help":
