@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
 from conversations import keyboards, texts
-from conversations.common import answer, caller, services, show
+from conversations.common import answer, caller, pressed, services, show
 from conversations.states import BROWSING, NOTE
 from core.appointments import client_appointment
 from core.availability import last_bookable_date
@@ -43,7 +43,7 @@ async def show_providers(update: Update, context: ContextTypes.DEFAULT_TYPE, pag
 
 
 async def on_provider_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.ProviderPage = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.ProviderPage)
     await answer(update)
     await show_providers(update, context, data.page)
     return BROWSING
@@ -65,7 +65,7 @@ async def show_types(update: Update, context: ContextTypes.DEFAULT_TYPE, provide
 
 
 async def on_provider(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.PickProvider = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.PickProvider)
     await answer(update)
     await show_types(update, context, data.provider_id)
     return BROWSING
@@ -125,7 +125,7 @@ async def show_month(
 
 
 async def on_month(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.ShowMonth = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.ShowMonth)
     await answer(update)
     await show_month(
         update, context, data.provider_id, data.type_id, data.year, data.month, data.appointment
@@ -169,7 +169,7 @@ async def show_day(
 
 
 async def on_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.ShowDay = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.ShowDay)
     await answer(update)
     await show_day(update, context, data.provider_id, data.type_id, data.day, data.appointment)
     return BROWSING
@@ -218,7 +218,7 @@ async def show_summary(
 
 
 async def on_slot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.PickSlot = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.PickSlot)
     await answer(update)
     await show_summary(
         update, context, data.provider_id, data.type_id, data.start, data.appointment
@@ -227,7 +227,7 @@ async def on_slot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def on_add_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.AddNote = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.AddNote)
     await answer(update)
     context.user_data["note_for"] = (data.provider_id, data.type_id, data.start)  # type: ignore[index]
     await show(update, texts.ask_note(caller(context).texts), new_message=True)
@@ -246,7 +246,7 @@ async def on_note_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 
 async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.ConfirmBooking = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.ConfirmBooking)
     await answer(update)
     who = caller(context)
     t = who.texts
@@ -287,7 +287,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def on_not_bookable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.NotBookable = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.NotBookable)
     t = caller(context).texts
     hints = {
         "full": t._("Fully booked: every time that day is taken."),

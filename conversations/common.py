@@ -6,12 +6,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from conversations import callbacks as cb
 from conversations.i18n import Texts, resolve_locale, texts_for
 from core.clients import get_or_create_client
 from core.model import Client
@@ -20,6 +22,16 @@ from core.ports import UnitOfWork
 log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+ButtonT = TypeVar("ButtonT", bound=cb.Callback)
+
+
+def pressed(update: Update, kind: type[ButtonT]) -> ButtonT:
+    """The button behind this callback query (its handler's pattern already checked it)."""
+    query = update.callback_query
+    button = cb.decode(query.data if query is not None else None)
+    if not isinstance(button, kind):
+        raise LookupError(f"expected a {kind.__name__} button")
+    return button
 
 
 @dataclass(frozen=True)

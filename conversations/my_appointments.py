@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 from conversations import callbacks as cb
 from conversations import keyboards, texts
 from conversations.booking import show_month
-from conversations.common import answer, caller, services, show
+from conversations.common import answer, caller, pressed, services, show
 from conversations.ics import appointment_ics, ics_filename
 from conversations.states import BROWSING, CANCEL_REASON
 from core.appointments import client_appointment, upcoming_for_client, would_be_late_cancel
@@ -68,7 +68,7 @@ async def _own(
 
 
 async def on_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.MyAppointment = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.MyAppointment)
     await answer(update)
     details = await _own(update, context, data.appointment)
     if details is not None:
@@ -82,7 +82,7 @@ async def on_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def on_ask_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.AskCancel = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.AskCancel)
     await answer(update)
     details = await _own(update, context, data.appointment)
     if details is not None:
@@ -115,14 +115,14 @@ async def _cancel(
 
 
 async def on_confirm_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.ConfirmCancel = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.ConfirmCancel)
     await answer(update)
     await _cancel(update, context, data.appointment, reason=None)
     return BROWSING
 
 
 async def on_cancel_with_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.CancelWithReason = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.CancelWithReason)
     await answer(update)
     if await _own(update, context, data.appointment) is None:
         return BROWSING
@@ -141,7 +141,7 @@ async def on_reason_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def on_reschedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.Reschedule = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.Reschedule)
     await answer(update)
     details = await _own(update, context, data.appointment)
     if details is not None:
@@ -155,7 +155,7 @@ async def on_reschedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 
 async def on_calendar_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.CalendarFile = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.CalendarFile)
     await answer(update)
     details = await _own(update, context, data.appointment)
     if details is None:

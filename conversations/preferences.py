@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes, ConversationHandler
 from conversations import callbacks as cb
 from conversations import keyboards, texts
 from conversations.booking import show_types
-from conversations.common import answer, caller, services, set_caller, show
+from conversations.common import answer, caller, pressed, services, set_caller, show
 from conversations.states import BROWSING, TIME_ZONE
 from conversations.timezones import find_zones, suggested_zones, utc_offset_label, zone_for_location
 from core.catalog import list_offers
@@ -67,7 +67,7 @@ async def cmd_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.SetLanguage = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.SetLanguage)
     await answer(update)
     from conversations.i18n import SUPPORTED_LOCALES
 
@@ -104,7 +104,7 @@ async def _save_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, zone_na
 
 
 async def on_time_zone_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    data: cb.SetTimeZone = cb.decode(update.callback_query.data)  # type: ignore[assignment, union-attr]
+    data = pressed(update, cb.SetTimeZone)
     await answer(update)
     return await _save_zone(update, context, data.zone)
 

@@ -1,0 +1,113 @@
+"""The bot as an operator runs it: restarts, failures of the Bot API, tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import pytest
+
+from bot.app import build_application
+from bot.demo import DEMO_CLINIC
+from bot.standin import BotApiStandIn
+from bot.telegram_run import running
+from conversations.common import Services
+from conversations.i18n import texts_for
+from core.providers import register_provider
+from storage.engine import session_factory
+from storage.unit_of_work import unit_of_work_factory
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+EN = texts_for("en")
+
+
+@pytest.fixture
+async def standin():
+    server = BotApiStandIn()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def services(engine, clock):
+    uow = unit_of_work_factory(session_factory(engine), clock)
+    for provider in DEMO_CLINIC:
+        await register_provider(uow(), provider)
+    return Services(uow, clock)
+
+
+def new_bot(standin, services):
+    return build_application(
+        standin.token, services, api_url=standin.base_url, on_update_done=standin.processed_hook
+    )
+
+
+async def test_buttons_keep_working_after_a_restart(standin, services):
+    ana = standin.user(1, "Ana")
+    async with running(new_bot(standin, services)):
+        await ana.send("/book")
+        await ana.tap("Dr. Ana Petrova")
+        await ana.tap("Consultation")
+        await ana.tap("30")
+        await ana.tap("9:00\u202fAM")
+    summary = ana.last
+
+    async with running(new_bot(standin, services)):  # a new process: nothing in memory
+        await ana.tap("✅ Confirm", message=summary)
+    assert EN._("✅ Booked and confirmed!") in ana.last.text
+
+
+async def test_a_failing_bot_api_call_reaches_the_error_handler_and_the_user(standin, services):
+    ana = standin.user(2, "Ana")
+    async with running(new_bot(standin, services)):
+        await ana.send("/help")
+        standin.fail_next(
+            "sendMessage", error_code=500, description="Internal Server Error", retry_after=None
+        )
+        await ana.send("/book")
+        assert ana.last.text == EN._(
+            "Sorry, something went wrong on my side. Please try again in a moment."
+        )
+        await ana.send("/book")  # and the bot goes on
+        assert ana.last.text == EN._("Whom would you like to see?")
+
+
+async def test_flood_limit_is_waited_out_not_reported(standin, services):
+    ana = standin.user(3, "Ana")
+    async with running(new_bot(standin, services)):
+        standin.fail_next("sendMessage", retry_after=1)
+        await ana.send("/book")
+    assert ana.last.text == EN._("Whom would you like to see?")
+
+
+async def _slotbot(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode, err.decode()
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLOTBOT_")}
+    env["SLOTBOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'run.db'}"
+    return env
+
+
+async def test_run_without_a_token_is_one_clear_line(cli_env, database_url):
+    code, err = await _slotbot("run", env=cli_env)
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "SLOTBOT_TELEGRAM_TOKEN" in err
+
+
+async def test_run_with_a_rejected_token_is_one_clear_line(cli_env, standin, database_url):
+    cli_env["SLOTBOT_TELEGRAM_TOKEN"] = "999:NOT-THE-RIGHT-ONE"
+    cli_env["SLOTBOT_TELEGRAM_API_URL"] = standin.base_url
+    code, err = await _slotbot("run", env=cli_env)
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "rejected" in err
+    assert "NOT-THE-RIGHT-ONE" not in err  # secrets never reach the logs
