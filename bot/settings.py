@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -20,7 +19,7 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     log_level: str = "INFO"
 
-    @cached_property
+    @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -11,6 +11,7 @@ from conversations import callbacks as cb
 from conversations import keyboards, texts
 from conversations.booking import show_types
 from conversations.common import answer, caller, pressed, services, set_caller, show
+from conversations.i18n import SUPPORTED_LOCALES
 from conversations.states import BROWSING, TIME_ZONE
 from conversations.timezones import find_zones, suggested_zones, utc_offset_label, zone_for_location
 from core.catalog import list_offers
@@ -69,8 +70,6 @@ async def cmd_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     data = pressed(update, cb.SetLanguage)
     await answer(update)
-    from conversations.i18n import SUPPORTED_LOCALES
-
     if data.locale not in SUPPORTED_LOCALES:
         await show(update, texts.expired(caller(context).texts))
         return BROWSING

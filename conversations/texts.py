@@ -12,6 +12,7 @@ from datetime import date, datetime
 from html import escape
 
 from conversations.i18n import Texts
+from core.localtime import local_date, zone
 from core.model import AppointmentDetails, AppointmentType, Provider, ProviderType
 
 
@@ -57,8 +58,6 @@ def when(
 
 
 def _local_date(instant: datetime, zone_name: str) -> date:
-    from core.localtime import local_date, zone
-
     return local_date(instant, zone(zone_name))
 
 

@@ -7,11 +7,11 @@ from datetime import datetime
 from core.booking import is_late_cancellation
 from core.errors import NotFound
 from core.localtime import require_utc
-from core.model import AppointmentDetails
+from core.model import Appointment, AppointmentDetails
 from core.ports import UnitOfWork
 
 
-async def _details(uow: UnitOfWork, appointment) -> AppointmentDetails:  # type: ignore[no-untyped-def]
+async def _details(uow: UnitOfWork, appointment: Appointment) -> AppointmentDetails:
     provider = await uow.providers.get(appointment.provider_id)
     appt_type = await uow.providers.appointment_type(appointment.type_id)
     assert provider is not None and appt_type is not None  # foreign keys

@@ -272,3 +272,32 @@ async def test_language_and_command_menus(bot):
         assert [c["command"] for c in commands] == [
             "book", "my", "timezone", "language", "help", "cancel"
         ]
+
+
+async def test_sharing_a_location_sets_the_time_zone_and_timezone_changes_it(bot):
+    ivan = bot.user(161, "Иван", "ru")
+    await ivan.send("/start")
+    await ivan.share_location(55.7558, 37.6173)  # Moscow
+    async with bot.uow() as unit:
+        client = await unit.clients.by_telegram_id(161)
+    assert client.timezone == "Europe/Moscow"
+    assert ivan.reply_keyboard is None  # the location button is gone again
+    await ivan.send("/timezone")
+    await ivan.send("Нью-Йорк")
+    async with bot.uow() as unit:
+        client = await unit.clients.by_telegram_id(161)
+    assert client.timezone == "America/New_York"
+
+
+async def test_a_provider_who_confirms_by_hand_leaves_the_booking_pending(bot):
+    lucia = bot.user(171, "Lucía", "es")
+    t = texts_for("es")
+    await lucia.send("/book")
+    await lucia.tap("María López")
+    await lucia.tap("First visit")
+    await lucia.tap("27")  # Friday; María works Mon, Wed, Fri and confirms requests herself
+    await lucia.tap(0)
+    await lucia.tap("✅ " + t._("Confirm"))
+    assert t._("⏳ Requested: waiting for the provider's confirmation.") in lucia.last.text
+    (requested,) = await appointments(bot)
+    assert requested.status is AppointmentStatus.PENDING
