@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import App, open_app
@@ -27,6 +28,8 @@ from bot.errors import BotStartError
 from core.booking import book_appointment, cancel_appointment, describe, reschedule_appointment, utc_iso
 from core.clients import get_or_create_client
 from core.errors import BookingError, InvalidProviderData, InvalidTransition, NotFound
+from core.model import NewProvider, Provider, ProviderType
+from core.onboarding import INVITE_LIFETIME, invite_provider
 from core.providers import register_provider
 from core.slots import get_available_slots
 from storage.schema import upgrade_schema
@@ -84,6 +87,14 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
+def _provider_type(text: str) -> ProviderType:
+    try:
+        return ProviderType(text.strip().upper())
+    except ValueError:
+        choices = ", ".join(t.value for t in ProviderType)
+        raise argparse.ArgumentTypeError(f"expected one of {choices}, got {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="slotbot", description="Slotbot: appointment booking for Telegram.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -113,6 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp = provider_commands.add_parser("import", help="import a provider from a JSON file")
     imp.add_argument("file", type=Path)
     imp.set_defaults(handler=_provider_import)
+
+    invite = commands.add_parser(
+        "invite", help="create a provider and print its single-use invite link"
+    )
+    invite.add_argument("--name", required=True)
+    invite.add_argument("--type", required=True, type=_provider_type,
+                        help="DOCTOR, THERAPIST, CONSULTANT or TUTOR")
+    invite.add_argument("--timezone", required=True, help="IANA zone, e.g. Europe/Berlin")
+    invite.add_argument("--now", type=_instant)
+    invite.set_defaults(handler=_invite)
 
     slots = commands.add_parser("slots", help="list available starts (UTC) for a date")
     slots.add_argument("--provider", type=_positive_id, required=True)
@@ -194,6 +215,39 @@ async def _provider_import(args: argparse.Namespace, settings: Settings) -> Any:
     return await _with_app(args, settings, use)
 
 
+async def _invite(args: argparse.Namespace, settings: Settings) -> Any:
+    from conversations.provider_onboarding import invite_link
+
+    new = NewProvider(Provider(None, args.name.strip(), args.type, args.timezone))
+
+    async def use(app: App) -> Any:
+        provider, token = await invite_provider(app.uow(), new, now=app.clock())
+        username = settings.bot_username or await _bot_username(settings)
+        return {
+            "provider_id": provider.id,
+            "link": invite_link(username, token),
+            "expires_in_days": INVITE_LIFETIME.days,
+        }
+
+    return await _with_app(args, settings, use)
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """Ask Telegram for the bot's username when a token is configured (else: none)."""
+    if settings.telegram_token is None:
+        return None
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    kwargs = {"base_url": settings.telegram_api_url} if settings.telegram_api_url else {}
+    try:
+        async with Bot(settings.telegram_token.get_secret_value(), **kwargs) as bot:
+            return bot.username
+    except TelegramError:
+        log.warning("could not ask Telegram for the bot's username")
+        return None
+
+
 async def _slots(args: argparse.Namespace, settings: Settings) -> Any:
     async def use(app: App) -> Any:
         slots = await get_available_slots(app.uow(), args.provider, args.type, args.date, app.clock())
@@ -246,7 +300,12 @@ def _fail(code: int, message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = "SLOTBOT_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
+        return _fail(EXIT_BAD_INPUT, f"{field}: {error['msg']}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         result = asyncio.run(args.handler(args, settings))

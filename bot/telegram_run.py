@@ -21,6 +21,7 @@ from core.catalog import list_offers
 from core.providers import register_provider
 
 log = logging.getLogger(__name__)
+CONSOLE_USER_ID = 1001
 
 
 @contextlib.asynccontextmanager
@@ -65,7 +66,7 @@ async def run_bot(settings: Settings) -> None:
     async with open_app(settings) as app:
         application = build_application(
             settings.telegram_token.get_secret_value().strip(),
-            Services(app.uow, app.clock),
+            Services(app.uow, app.clock, settings.admin_ids),
             api_url=settings.telegram_api_url,
         )
         async with running(application):
@@ -96,12 +97,13 @@ async def run_console(settings: Settings, *, language: str = "en") -> None:
             await seed_demo(app)
             application = build_application(
                 standin.token,
-                Services(app.uow, app.clock),
+                # The console's person is an admin: /invite and /act show the provider side.
+                Services(app.uow, app.clock, frozenset({CONSOLE_USER_ID})),
                 api_url=standin.base_url,
                 on_update_done=standin.processed_hook,
             )
             async with running(application):
-                user = standin.user(1001, "You", language_code=language)
+                user = standin.user(CONSOLE_USER_ID, "You", language_code=language)
                 print(  # noqa: T201 - the console talks to a person
                     "Slotbot console: you are chatting with the real bot. Type /start, a "
                     "message, or the number of a button; /quit leaves.\n"

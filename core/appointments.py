@@ -11,7 +11,7 @@ from core.model import Appointment, AppointmentDetails
 from core.ports import UnitOfWork
 
 
-async def _details(uow: UnitOfWork, appointment: Appointment) -> AppointmentDetails:
+async def details_of(uow: UnitOfWork, appointment: Appointment) -> AppointmentDetails:
     provider = await uow.providers.get(appointment.provider_id)
     appt_type = await uow.providers.appointment_type(appointment.type_id)
     assert provider is not None and appt_type is not None  # foreign keys
@@ -26,7 +26,7 @@ async def client_appointment(
         appointment = await uow.appointments.get(appointment_id)
         if appointment is None or appointment.client_id != client_id:
             raise NotFound("appointment", appointment_id)
-        return await _details(uow, appointment)
+        return await details_of(uow, appointment)
 
 
 async def upcoming_for_client(
@@ -36,7 +36,7 @@ async def upcoming_for_client(
     now = require_utc(now, "now")
     async with uow:
         appointments = await uow.appointments.for_client(client_id, since=now)
-        return [await _details(uow, a) for a in appointments if a.is_active]
+        return [await details_of(uow, a) for a in appointments if a.is_active]
 
 
 def would_be_late_cancel(details: AppointmentDetails, now: datetime) -> bool:

@@ -13,13 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.availability import busy_window, is_offered
-from core.errors import InvalidTransition, NotFound, SlotNoLongerAvailable
+from core.errors import (
+    BookingLimitReached,
+    ClientBlocked,
+    InvalidTransition,
+    LateCancellationRefused,
+    NotFound,
+    RescheduleLocked,
+    SlotNoLongerAvailable,
+)
 from core.localtime import local_date, require_utc, zone
 from core.model import (
     Appointment,
     AppointmentStatus,
     AppointmentType,
     CancelledBy,
+    LateCancelPolicy,
     ProviderCalendar,
     ProviderSettings,
 )
@@ -101,6 +110,11 @@ async def book(
             return BookingOutcome(existing, created=False)
         if not appt_type.is_active or not calendar.provider.is_active:
             raise SlotNoLongerAvailable("this appointment type is not bookable")
+        if client_id in await uow.providers.blocked_client_ids(provider_id):
+            raise ClientBlocked(f"client {client_id} is blocked by provider {provider_id}")
+        cap = calendar.provider.settings.max_active_bookings_per_client
+        if cap and await uow.appointments.count_active_future(client_id, provider_id, now) >= cap:
+            raise BookingLimitReached(cap)
         if not await _offered_now(uow, calendar, appt_type, start, now):
             raise SlotNoLongerAvailable(f"{start.isoformat()} is not an available slot")
         auto = calendar.provider.settings.auto_confirm
@@ -130,12 +144,17 @@ async def _load_for_change(uow: UnitOfWork, appointment_id: int) -> Appointment:
 
 
 async def _locked(
-    uow: UnitOfWork, appointment_id: int, client_id: int | None = None
+    uow: UnitOfWork,
+    appointment_id: int,
+    client_id: int | None = None,
+    provider_id: int | None = None,
 ) -> Appointment:
     # The provider's lock must come first, yet the provider is known only from
     # the appointment: read it, lock, and read it again under the lock.
     first = await _load_for_change(uow, appointment_id)
-    if client_id is not None and first.client_id != client_id:
+    if (client_id is not None and first.client_id != client_id) or (
+        provider_id is not None and first.provider_id != provider_id
+    ):
         # Someone else's appointment looks exactly like a missing one.
         raise NotFound("appointment", appointment_id)
     await uow.begin_write(first.provider_id)
@@ -163,6 +182,7 @@ async def cancel_appointment(
     reason: str | None = None,
     by: CancelledBy = CancelledBy.CLIENT,
     client_id: int | None = None,
+    provider_id: int | None = None,
 ) -> Appointment:
     """Cancel a future PENDING or CONFIRMED appointment (rule 9).
 
@@ -172,17 +192,21 @@ async def cancel_appointment(
     """
     now = require_utc(now, "now")
     async with uow:
-        appointment = await _locked(uow, appointment_id, client_id)
+        appointment = await _locked(uow, appointment_id, client_id, provider_id)
         _require(appointment, _ACTIVE, "cancel")
         if appointment.start <= now:
             raise InvalidTransition(appointment.id, "in the past", "cancel")
         provider = await uow.providers.get(appointment.provider_id)
         assert provider is not None  # foreign key
+        late = is_late_cancellation(appointment.start, now, provider.settings)
+        settings = provider.settings
+        if late and by is CancelledBy.CLIENT and settings.late_cancel_policy is LateCancelPolicy.REFUSE:
+            raise LateCancellationRefused(settings.late_cancel_message)
         appointment.status = AppointmentStatus.CANCELLED
         appointment.cancelled_at = now
         appointment.cancel_reason = reason
         appointment.cancelled_by = by
-        appointment.late_cancel = is_late_cancellation(appointment.start, now, provider.settings)
+        appointment.late_cancel = late
         appointment.updated_at = now
         await uow.appointments.save(appointment)
         await uow.commit()
@@ -208,6 +232,11 @@ async def reschedule_appointment(
         _require(appointment, _ACTIVE, "reschedule")
         if appointment.start <= now:
             raise InvalidTransition(appointment.id, "in the past", "reschedule")
+        if client_id is not None:
+            provider = await uow.providers.get(appointment.provider_id)
+            assert provider is not None  # foreign key
+            if appointment.start - now < provider.settings.reschedule_lock:
+                raise RescheduleLocked(f"appointment {appointment_id} starts too soon to move")
         if new_start == appointment.start:
             return appointment
         calendar, appt_type = await load_bookable(
@@ -236,10 +265,11 @@ async def _transition(
     to: AppointmentStatus,
     action: str,
     started: bool,
+    provider_id: int | None = None,
 ) -> Appointment:
     now = require_utc(now, "now")
     async with uow:
-        appointment = await _locked(uow, appointment_id)
+        appointment = await _locked(uow, appointment_id, provider_id=provider_id)
         if appointment.status is to:
             return appointment  # a second tap on the same button is not an error
         _require(appointment, allowed, action)
@@ -254,12 +284,15 @@ async def _transition(
     return appointment
 
 
-async def confirm_appointment(uow: UnitOfWork, appointment_id: int, *, now: datetime) -> Appointment:
+async def confirm_appointment(
+    uow: UnitOfWork, appointment_id: int, *, now: datetime, provider_id: int | None = None
+) -> Appointment:
     """The provider accepts a PENDING request; a confirmed one stays confirmed."""
     return await _transition(
         uow,
         appointment_id,
         now=now,
+        provider_id=provider_id,
         allowed={AppointmentStatus.PENDING},
         to=AppointmentStatus.CONFIRMED,
         action="confirm",
@@ -268,12 +301,17 @@ async def confirm_appointment(uow: UnitOfWork, appointment_id: int, *, now: date
 
 
 async def decline_appointment(
-    uow: UnitOfWork, appointment_id: int, *, now: datetime, reason: str | None = None
+    uow: UnitOfWork,
+    appointment_id: int,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    provider_id: int | None = None,
 ) -> Appointment:
     """The provider refuses a PENDING request; the slot is free again."""
     now = require_utc(now, "now")
     async with uow:
-        appointment = await _locked(uow, appointment_id)
+        appointment = await _locked(uow, appointment_id, provider_id=provider_id)
         _require(appointment, {AppointmentStatus.PENDING}, "decline")
         appointment.status = AppointmentStatus.CANCELLED
         appointment.cancelled_at = now
@@ -286,13 +324,14 @@ async def decline_appointment(
 
 
 async def complete_appointment(
-    uow: UnitOfWork, appointment_id: int, *, now: datetime
+    uow: UnitOfWork, appointment_id: int, *, now: datetime, provider_id: int | None = None
 ) -> Appointment:
     """Mark an appointment that has started as held."""
     return await _transition(
         uow,
         appointment_id,
         now=now,
+        provider_id=provider_id,
         allowed=_ACTIVE,
         to=AppointmentStatus.COMPLETED,
         action="mark completed",
@@ -300,12 +339,15 @@ async def complete_appointment(
     )
 
 
-async def mark_no_show(uow: UnitOfWork, appointment_id: int, *, now: datetime) -> Appointment:
+async def mark_no_show(
+    uow: UnitOfWork, appointment_id: int, *, now: datetime, provider_id: int | None = None
+) -> Appointment:
     """Mark an appointment that has started as missed by the client."""
     return await _transition(
         uow,
         appointment_id,
         now=now,
+        provider_id=provider_id,
         allowed=_ACTIVE,
         to=AppointmentStatus.NO_SHOW,
         action="mark no-show",

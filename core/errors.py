@@ -36,3 +36,39 @@ class InvalidTransition(BookingError):
 
 class InvalidProviderData(BookingError):
     """Provider, schedule or appointment type data that breaks a domain rule."""
+
+
+class LateCancellationRefused(BookingError):
+    """The provider does not allow cancelling this close to the start."""
+
+    def __init__(self, provider_message: str | None) -> None:
+        super().__init__(provider_message or "late cancellation refused")
+        self.provider_message = provider_message
+
+
+class RescheduleLocked(BookingError):
+    """Too close to the start for the client to move the appointment."""
+
+
+class BookingLimitReached(BookingError):
+    """The client already holds as many future bookings with this provider as allowed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} active bookings per client")
+        self.limit = limit
+
+
+class ClientBlocked(BookingError):
+    """The provider has blocked this client."""
+
+
+class InviteInvalid(BookingError):
+    """An invite that does not exist, was used already or has expired."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"invite {reason}")
+        self.reason = reason  # "unknown", "used" or "expired"
+
+
+class NotAuthorised(BookingError):
+    """The caller may not act on this provider's calendar."""

@@ -52,12 +52,26 @@ class CancelledBy(str, enum.Enum):
 ACTIVE_STATUSES = frozenset({AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED})
 
 
+class LateCancelPolicy(str, enum.Enum):
+    ALLOW = "ALLOW"  # allowed, flagged late (the default)
+    REFUSE = "REFUSE"  # refused inside the minimum notice, with the provider's text
+
+
 @dataclass(frozen=True)
 class ProviderSettings:
     buffer_minutes_between_appointments: int = 0
     max_advance_days: int = 60
     min_notice_hours: int = 0
     auto_confirm: bool = True
+    late_cancel_policy: LateCancelPolicy = LateCancelPolicy.ALLOW
+    late_cancel_message: str | None = None
+    reschedule_lock_hours: int = 0  # no client reschedules this close to the start
+    max_active_bookings_per_client: int = 0  # 0: no cap
+    digest_time: time | None = None  # local time of the morning agenda; None: off
+
+    @property
+    def reschedule_lock(self) -> timedelta:
+        return timedelta(hours=self.reschedule_lock_hours)
 
     @property
     def buffer(self) -> timedelta:
@@ -90,6 +104,7 @@ class ScheduleOverride:
     kind: OverrideKind
     start: time | None = None
     end: time | None = None
+    id: int | None = None
 
     @property
     def is_whole_day(self) -> bool:
@@ -128,6 +143,7 @@ class Provider:
     telegram_user_id: int | None = None
     is_active: bool = True
     address: str | None = None  # where in-person appointments happen
+    language: str | None = None  # of the provider's own messages
 
 
 @dataclass(frozen=True)
@@ -206,6 +222,28 @@ class AppointmentDetails:
 
     appointment: Appointment
     provider: Provider
+    appt_type: AppointmentType
+
+
+@dataclass(frozen=True)
+class Invite:
+    """A single-use, expiring link that ties a Telegram account to a provider."""
+
+    id: int | None
+    provider_id: int
+    token_hash: str  # only a hash is stored: a leaked database gives no usable link
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by: int | None = None
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """An appointment as its provider sees it."""
+
+    appointment: Appointment
+    client: Client
     appt_type: AppointmentType
 
 

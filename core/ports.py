@@ -15,10 +15,13 @@ from core.model import (
     AppointmentType,
     BusyPeriod,
     Client,
+    Invite,
     NewProvider,
     Provider,
     ProviderCalendar,
     ProviderOffer,
+    ScheduleOverride,
+    WeeklyInterval,
 )
 
 
@@ -35,6 +38,42 @@ class ProviderRepository(Protocol):
         """Active providers with their active appointment types."""
         ...
 
+    async def by_telegram_id(self, telegram_user_id: int) -> Provider | None: ...
+
+    async def update(self, provider: Provider) -> None:
+        """Save name, zone, language, address, settings and the linked account."""
+        ...
+
+    async def set_weekly(self, provider_id: int, weekly: tuple[WeeklyInterval, ...]) -> None:
+        """Replace the provider's whole week."""
+        ...
+
+    async def add_override(self, provider_id: int, override: ScheduleOverride) -> ScheduleOverride: ...
+
+    async def remove_override(self, provider_id: int, override_id: int) -> bool: ...
+
+    async def types(self, provider_id: int) -> list[AppointmentType]:
+        """All the provider's types, inactive ones included."""
+        ...
+
+    async def add_type(self, appt_type: AppointmentType) -> AppointmentType: ...
+
+    async def update_type(self, appt_type: AppointmentType) -> None: ...
+
+    async def add_invite(self, invite: Invite) -> Invite: ...
+
+    async def invite_by_hash(self, token_hash: str) -> Invite | None: ...
+
+    async def save_invite(self, invite: Invite) -> None: ...
+
+    async def blocked_client_ids(self, provider_id: int) -> set[int]: ...
+
+    async def set_client_blocked(self, provider_id: int, client_id: int, blocked: bool) -> None: ...
+
+    async def with_digest(self) -> list[Provider]:
+        """Linked providers who asked for a morning digest."""
+        ...
+
 
 class ClientRepository(Protocol):
     async def get(self, client_id: int) -> Client | None: ...
@@ -44,6 +83,10 @@ class ClientRepository(Protocol):
     async def add(self, client: Client) -> Client: ...
 
     async def update(self, client: Client) -> None: ...
+
+    async def of_provider(self, provider_id: int) -> list[Client]:
+        """Clients with at least one appointment (any status) with the provider."""
+        ...
 
 
 class AppointmentRepository(Protocol):
@@ -68,6 +111,14 @@ class AppointmentRepository(Protocol):
     async def for_client(
         self, client_id: int, *, since: datetime
     ) -> Sequence[Appointment]: ...
+
+    async def for_provider(
+        self, provider_id: int, start: datetime, end: datetime
+    ) -> Sequence[Appointment]:
+        """Every appointment (any status) of a provider starting in ``[start, end)``."""
+        ...
+
+    async def count_active_future(self, client_id: int, provider_id: int, now: datetime) -> int: ...
 
 
 class UnitOfWork(Protocol):

@@ -80,7 +80,37 @@ class ProviderRow(Base):
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     address: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    late_cancel_policy: Mapped[str] = mapped_column(String(12), default="ALLOW")
+    late_cancel_message: Mapped[str | None] = mapped_column(Text)
+    reschedule_lock_hours: Mapped[int] = mapped_column(Integer, default=0)
+    max_active_bookings: Mapped[int] = mapped_column(Integer, default=0)
+    digest_time: Mapped[time | None] = mapped_column(Time)
+    digest_sent_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InviteRow(Base):
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ClientBlockRow(Base):
+    __tablename__ = "client_blocks"
+
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True
+    )
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class WeeklyIntervalRow(Base):

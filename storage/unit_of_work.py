@@ -12,11 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.engine import WRITE_OPTION, sqlite_write_lock
 from storage.orm import ProviderRow
-from storage.repositories import (
-    SqlAppointmentRepository,
-    SqlClientRepository,
-    SqlProviderRepository,
-)
+from storage.providers import SqlProviderRepository
+from storage.repositories import SqlAppointmentRepository, SqlClientRepository
 
 # Serialises writes that concern no provider (e.g. creating a client) on PostgreSQL.
 _GLOBAL_WRITE_LOCK = 0x510780

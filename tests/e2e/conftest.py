@@ -18,6 +18,9 @@ from storage.unit_of_work import unit_of_work_factory
 from tests.conftest import Clock
 
 
+ADMIN_ID = 9000
+
+
 @dataclass
 class Bot:
     standin: BotApiStandIn
@@ -42,7 +45,7 @@ async def bot(engine, clock) -> AsyncIterator[Bot]:
     await standin.start()
     application = build_application(
         standin.token,
-        Services(uow, clock),
+        Services(uow, clock, frozenset({ADMIN_ID})),
         api_url=standin.base_url,
         on_update_done=standin.processed_hook,
     )

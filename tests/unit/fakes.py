@@ -56,6 +56,7 @@ class _State:
     types: dict[int, AppointmentType] = field(default_factory=dict)
     clients: dict[int, Client] = field(default_factory=dict)
     appointments: dict[int, Appointment] = field(default_factory=dict)
+    blocked: set[tuple[int, int]] = field(default_factory=set)  # (provider, client)
 
 
 class FakeStore:
@@ -118,6 +119,16 @@ class FakeProviderRepository(_Repository):
             ),
             overrides=tuple(sorted(self._data.overrides[provider_id], key=lambda o: o.date)),
         )
+
+    async def blocked_client_ids(self, provider_id: int) -> set[int]:
+        return {c for p, c in self._data.blocked if p == provider_id}
+
+    async def set_client_blocked(self, provider_id: int, client_id: int, blocked: bool) -> None:
+        self._uow.require_write_lock(provider_id)
+        if blocked:
+            self._data.blocked.add((provider_id, client_id))
+        else:
+            self._data.blocked.discard((provider_id, client_id))
 
     async def appointment_type(self, type_id: int) -> AppointmentType | None:
         return self._data.types.get(type_id)
@@ -187,6 +198,17 @@ class FakeAppointmentRepository(_Repository):
             raise LookupError(f"appointment {appointment.id} vanished")
         self._check(appointment)
         self._data.appointments[appointment.id] = copy.copy(appointment)
+
+    async def count_active_future(self, client_id: int, provider_id: int, now: datetime) -> int:
+        _require_aware(now)
+        return sum(
+            1
+            for a in self._data.appointments.values()
+            if a.client_id == client_id
+            and a.provider_id == provider_id
+            and a.start > now
+            and a.is_active
+        )
 
     async def for_client(self, client_id: int, *, since: datetime) -> Sequence[Appointment]:
         _require_aware(since)

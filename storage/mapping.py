@@ -1,0 +1,143 @@
+"""Rows to domain dataclasses and back: no ORM object leaves ``storage``."""
+
+from __future__ import annotations
+
+from core.model import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    CancelledBy,
+    Client,
+    Invite,
+    LateCancelPolicy,
+    OverrideKind,
+    Provider,
+    ProviderSettings,
+    ProviderType,
+    ScheduleOverride,
+)
+from storage.orm import (
+    AppointmentRow,
+    AppointmentTypeRow,
+    ClientRow,
+    InviteRow,
+    ProviderRow,
+    ScheduleOverrideRow,
+)
+
+
+def provider(row: ProviderRow) -> Provider:
+    return Provider(
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        type=ProviderType(row.type),
+        timezone=row.timezone,
+        settings=ProviderSettings(
+            buffer_minutes_between_appointments=row.buffer_minutes,
+            max_advance_days=row.max_advance_days,
+            min_notice_hours=row.min_notice_hours,
+            auto_confirm=row.auto_confirm,
+            late_cancel_policy=LateCancelPolicy(row.late_cancel_policy),
+            late_cancel_message=row.late_cancel_message,
+            reschedule_lock_hours=row.reschedule_lock_hours,
+            max_active_bookings_per_client=row.max_active_bookings,
+            digest_time=row.digest_time,
+        ),
+        telegram_user_id=row.telegram_user_id,
+        is_active=row.is_active,
+        address=row.address,
+        language=row.language,
+    )
+
+
+def appointment_type(row: AppointmentTypeRow) -> AppointmentType:
+    return AppointmentType(
+        id=row.id,
+        provider_id=row.provider_id,
+        name=row.name,
+        duration_minutes=row.duration_minutes,
+        is_virtual=row.is_virtual,
+        price=row.price,
+        currency=row.currency,
+        max_participants=row.max_participants,
+        is_active=row.is_active,
+    )
+
+
+def appointment(row: AppointmentRow) -> Appointment:
+    return Appointment(
+        id=row.id,
+        provider_id=row.provider_id,
+        client_id=row.client_id,
+        type_id=row.type_id,
+        start=row.starts_at,
+        end=row.ends_at,
+        status=AppointmentStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        notes=row.notes,
+        cancelled_at=row.cancelled_at,
+        cancel_reason=row.cancel_reason,
+        cancelled_by=CancelledBy(row.cancelled_by) if row.cancelled_by else None,
+        late_cancel=row.late_cancel,
+    )
+
+
+def client(row: ClientRow) -> Client:
+    return Client(
+        id=row.id,
+        telegram_user_id=row.telegram_user_id,
+        name=row.name,
+        language=row.language,
+        timezone=row.timezone,
+    )
+
+
+
+
+def copy_provider(provider: Provider, row: ProviderRow) -> None:
+    settings = provider.settings
+    row.name = provider.name
+    row.email = provider.email
+    row.type = provider.type.value
+    row.timezone = provider.timezone
+    row.address = provider.address
+    row.language = provider.language
+    row.telegram_user_id = provider.telegram_user_id
+    row.is_active = provider.is_active
+    row.buffer_minutes = settings.buffer_minutes_between_appointments
+    row.max_advance_days = settings.max_advance_days
+    row.min_notice_hours = settings.min_notice_hours
+    row.auto_confirm = settings.auto_confirm
+    row.late_cancel_policy = settings.late_cancel_policy.value
+    row.late_cancel_message = settings.late_cancel_message
+    row.reschedule_lock_hours = settings.reschedule_lock_hours
+    row.max_active_bookings = settings.max_active_bookings_per_client
+    row.digest_time = settings.digest_time
+
+
+def copy_type(appt_type: AppointmentType, row: AppointmentTypeRow) -> None:
+    row.name = appt_type.name
+    row.duration_minutes = appt_type.duration_minutes
+    row.is_virtual = appt_type.is_virtual
+    row.price = appt_type.price
+    row.currency = appt_type.currency
+    row.max_participants = appt_type.max_participants
+    row.is_active = appt_type.is_active
+
+
+def override(row: ScheduleOverrideRow) -> ScheduleOverride:
+    return ScheduleOverride(row.date, OverrideKind(row.kind), row.start_time, row.end_time, row.id)
+
+
+def invite(row: InviteRow) -> Invite:
+    return Invite(
+        id=row.id,
+        provider_id=row.provider_id,
+        token_hash=row.token_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+        used_by=row.used_by,
+    )
