@@ -257,3 +257,137 @@ class SetTimeZone(Callback):
 @dataclass(frozen=True)
 class KeepTimeZoneUnset(Callback):
     pass
+
+
+# The provider side. Every id is re-checked against the provider the caller runs.
+
+
+@button("ag")
+@dataclass(frozen=True)
+class AgendaDay(Callback):
+    first: date
+    last: date
+
+
+@button("ai")
+@dataclass(frozen=True)
+class AgendaEntry(Callback):
+    appointment: int
+
+
+@button("pc")
+@dataclass(frozen=True)
+class ProviderConfirm(Callback):
+    appointment: int
+
+
+@button("pd")
+@dataclass(frozen=True)
+class ProviderDecline(Callback):
+    appointment: int
+
+
+@button("pk")
+@dataclass(frozen=True)
+class ProviderCancel(Callback):
+    appointment: int
+
+
+@button("pf")
+@dataclass(frozen=True)
+class ProviderComplete(Callback):
+    appointment: int
+
+
+@button("pn")
+@dataclass(frozen=True)
+class ProviderNoShow(Callback):
+    appointment: int
+
+
+@button("bk")
+@dataclass(frozen=True)
+class BlockDecision(Callback):
+    """Save a block; ``window`` is ``HHMM-HHMM`` or ``-`` for whole days."""
+
+    first: date
+    last: date
+    window: str
+    cancel_hit: bool
+
+
+@button("ub")
+@dataclass(frozen=True)
+class Unblock(Callback):
+    override: int
+
+
+@button("cl")
+@dataclass(frozen=True)
+class ClientList(Callback):
+    page: int
+
+
+@button("cb")
+@dataclass(frozen=True)
+class ClientBlockToggle(Callback):
+    client: int
+    block: bool
+
+
+@button("sm")
+@dataclass(frozen=True)
+class SettingsMenu(Callback):
+    pass
+
+
+@button("sc")
+@dataclass(frozen=True)
+class SettingChoices(Callback):
+    """Show the choices for one setting (``name`` is a short setting code)."""
+
+    name: str
+
+
+@button("ss")
+@dataclass(frozen=True)
+class SetSetting(Callback):
+    name: str
+    value: int
+
+
+@button("tm")
+@dataclass(frozen=True)
+class TypesMenu(Callback):
+    pass
+
+
+@button("ti")
+@dataclass(frozen=True)
+class TypeEntry(Callback):
+    type_id: int
+
+
+@button("tt")
+@dataclass(frozen=True)
+class TypeToggle(Callback):
+    type_id: int
+    active: bool
+
+
+@button("te")
+@dataclass(frozen=True)
+class TypeEdit(Callback):
+    """Edit one field of a type (``field``: name, dur, price, mode, cap); 0 = a new type."""
+
+    type_id: int
+    field: str
+
+
+@button("tv")
+@dataclass(frozen=True)
+class TypeMode(Callback):
+    """Video (True) or in person (False), for type ``type_id`` (0 = the one being added)."""
+
+    type_id: int
+    virtual: bool
