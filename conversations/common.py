@@ -36,10 +36,11 @@ def pressed(update: Update, kind: type[ButtonT]) -> ButtonT:
 
 @dataclass(frozen=True)
 class Services:
-    """Handed to handlers through ``bot_data``: storage and the one clock."""
+    """Handed to handlers through ``bot_data``: storage, the one clock, who is admin."""
 
     uow: Callable[[], UnitOfWork]
     clock: Callable[[], datetime]
+    admin_ids: frozenset[int] = frozenset()
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -57,8 +58,13 @@ async def resolve_caller(update: object, context: ContextTypes.DEFAULT_TYPE) -> 
     if not isinstance(update, Update) or update.effective_user is None:
         return
     user = update.effective_user
+    # A new client's language starts as their Telegram app's, so that notices
+    # sent outside their own updates (from the provider side) read right too.
     client = await get_or_create_client(
-        services(context).uow(), user.id, name=user.first_name, language=None
+        services(context).uow(),
+        user.id,
+        name=user.first_name,
+        language=resolve_locale(None, user.language_code),
     )
     locale = resolve_locale(client.language, user.language_code)
     context.user_data["caller"] = Caller(client, texts_for(locale))  # type: ignore[index]
