@@ -11,6 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.update_processing import PerChatUpdateProcessor
 from conversations.client import client_conversation, outside_conversation
+from conversations.provider import provider_conversation
 from conversations.common import Caller, Services, resolve_caller
 from conversations.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, texts_for
 from conversations.texts import something_went_wrong
@@ -41,6 +42,7 @@ def build_application(
     application = builder.build()
     application.bot_data["services"] = services
     application.add_handler(TypeHandler(Update, resolve_caller), group=-1)
+    application.add_handler(provider_conversation())
     application.add_handler(client_conversation())
     application.add_handlers(outside_conversation())
     application.add_error_handler(on_error)

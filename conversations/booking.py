@@ -13,14 +13,21 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
-from conversations import keyboards, texts
+from conversations import keyboards, notifications, texts
 from conversations.common import answer, caller, pressed, services, show
 from conversations.states import BROWSING, NOTE
 from core.appointments import client_appointment
 from core.availability import last_bookable_date
 from core.booking import book, reschedule_appointment
 from core.catalog import get_offer, list_offers
-from core.errors import InvalidTransition, NotFound, SlotNoLongerAvailable
+from core.errors import (
+    BookingLimitReached,
+    ClientBlocked,
+    InvalidTransition,
+    NotFound,
+    RescheduleLocked,
+    SlotNoLongerAvailable,
+)
 from core.localtime import local_date, zone
 from core.model import AppointmentType, ProviderOffer
 from core.slots import get_day_in_zone, get_month_in_zone
@@ -266,6 +273,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             details = await client_appointment(svc.uow(), data.appointment, who.client.id)  # type: ignore[arg-type]
             await show(update, texts.rescheduled(t, details, who.client.timezone),
                        keyboards.after_booking(t))
+            await notifications.booking_moved_by_client(context, data.appointment)
             return BROWSING
         note = _notes(context).pop((data.provider_id, data.type_id, data.start), None)
         outcome = await book(
@@ -277,12 +285,23 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await show_day(update, context, data.provider_id, data.type_id, day, data.appointment,
                        lead_text=texts.slot_taken(t))
         return BROWSING
+    except RescheduleLocked:
+        await show(update, texts.reschedule_locked(t, offer.provider), keyboards.after_booking(t))
+        return BROWSING
+    except ClientBlocked:
+        await show(update, texts.booking_unavailable(t))
+        return BROWSING
+    except BookingLimitReached as exc:
+        await show(update, texts.booking_limit(t, exc.limit), keyboards.after_booking(t))
+        return BROWSING
     except (InvalidTransition, NotFound):
         await show(update, texts.not_changeable(t))
         return BROWSING
     details = await client_appointment(svc.uow(), outcome.appointment.id, who.client.id)  # type: ignore[arg-type]
     await show(update, texts.booked(t, details, who.client.timezone, outcome.created),
                keyboards.after_booking(t))
+    if outcome.created:
+        await notifications.booking_made(context, outcome.appointment.id)  # type: ignore[arg-type]
     return BROWSING
 
 

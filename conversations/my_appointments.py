@@ -12,14 +12,14 @@ from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
-from conversations import keyboards, texts
+from conversations import keyboards, notifications, texts
 from conversations.booking import show_month
 from conversations.common import answer, caller, pressed, services, show
 from conversations.ics import appointment_ics, ics_filename
 from conversations.states import BROWSING, CANCEL_REASON
 from core.appointments import client_appointment, upcoming_for_client, would_be_late_cancel
 from core.booking import cancel_appointment
-from core.errors import InvalidTransition, NotFound
+from core.errors import InvalidTransition, LateCancellationRefused, NotFound
 from core.localtime import local_date, zone
 from core.model import AppointmentDetails
 
@@ -111,7 +111,12 @@ async def _cancel(
     except InvalidTransition:
         await show(update, texts.not_changeable(who.texts), keyboards.after_booking(who.texts))
         return
+    except LateCancellationRefused as exc:
+        await show(update, texts.late_cancel_refused(who.texts, exc.provider_message),
+                   keyboards.my_item(who.texts, appointment_id))
+        return
     await show(update, texts.cancelled(who.texts, cancelled.late_cancel), keyboards.after_booking(who.texts))
+    await notifications.booking_cancelled_by_client(context, appointment_id)
 
 
 async def on_confirm_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

@@ -12,6 +12,8 @@ from conversations import keyboards, texts
 from conversations.booking import show_types
 from conversations.common import answer, caller, pressed, services, set_caller, show
 from conversations.i18n import SUPPORTED_LOCALES
+from conversations.provider_common import resolve_acting
+from conversations.provider_onboarding import INVITE_PREFIX, provider_help, redeem
 from conversations.states import BROWSING, TIME_ZONE
 from conversations.timezones import find_zones, suggested_zones, utc_offset_label, zone_for_location
 from core.catalog import list_offers
@@ -45,6 +47,8 @@ async def ask_time_zone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     who = caller(context)
     payload = context.args[0] if context.args else ""
+    if payload.startswith(INVITE_PREFIX) and len(payload) > 1:
+        return await redeem(update, context, payload[len(INVITE_PREFIX) :])
     match = DEEP_LINK.match(payload)
     if match:
         # A clinic's website link: straight to that provider's appointment types.
@@ -58,7 +62,11 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await show(update, texts.help_text(caller(context).texts))
+    who = caller(context)
+    text = texts.help_text(who.texts)
+    if await resolve_acting(update, context) is not None:
+        text += "\n\n" + provider_help(who.texts.locale)
+    await show(update, text)
     return BROWSING
 
 

@@ -303,3 +303,31 @@ def cancelled_flow(t: Texts) -> str:
 
 def no_providers(t: Texts) -> str:
     return t._("Nobody is taking bookings at the moment. Please try again later.")
+
+
+def reschedule_locked(t: Texts, provider: Provider) -> str:
+    hours = provider.settings.reschedule_lock_hours
+    return t.ngettext(
+        "Appointments can't be moved less than {n} hour before the start. You can still cancel.",
+        "Appointments can't be moved less than {n} hours before the start. You can still cancel.",
+        hours,
+    ).format(n=hours)
+
+
+def booking_unavailable(t: Texts) -> str:
+    return t._("Sorry, booking with this provider is not available to you. Please contact them directly.")
+
+
+def booking_limit(t: Texts, limit: int) -> str:
+    return t.ngettext(
+        "You can hold at most {n} upcoming appointment with this provider.",
+        "You can hold at most {n} upcoming appointments with this provider.",
+        limit,
+    ).format(n=limit)
+
+
+def late_cancel_refused(t: Texts, provider_message: str | None) -> str:
+    text = t._("This appointment can no longer be cancelled here: it is too close to the start.")
+    if provider_message:
+        text += "\n" + t._("The provider says: {message}").format(message=escape(provider_message))
+    return text

@@ -135,6 +135,31 @@ class SqlAppointmentRepository:
         await self._copy(appointment, row)
         await self._flush()
 
+    async def for_provider(
+        self, provider_id: int, start: datetime, end: datetime
+    ) -> Sequence[Appointment]:
+        rows = await self._session.scalars(
+            select(AppointmentRow)
+            .where(
+                AppointmentRow.provider_id == provider_id,
+                AppointmentRow.starts_at >= start,
+                AppointmentRow.starts_at < end,
+            )
+            .order_by(AppointmentRow.starts_at, AppointmentRow.id)
+        )
+        return [mapping.appointment(r) for r in rows]
+
+    async def count_active_future(self, client_id: int, provider_id: int, now: datetime) -> int:
+        count = await self._session.scalar(
+            select(func.count()).where(
+                AppointmentRow.client_id == client_id,
+                AppointmentRow.provider_id == provider_id,
+                AppointmentRow.starts_at > now,
+                AppointmentRow.status.in_(_ACTIVE),
+            )
+        )
+        return count or 0
+
     async def for_client(self, client_id: int, *, since: datetime) -> Sequence[Appointment]:
         rows = await self._session.scalars(
             select(AppointmentRow)
