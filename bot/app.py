@@ -11,6 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.update_processing import PerChatUpdateProcessor
 from conversations.client import client_conversation, outside_conversation
+from conversations.digest import DIGEST_JOB, DIGEST_POLL_SECONDS, send_digests
 from conversations.provider import provider_conversation
 from conversations.common import Caller, Services, resolve_caller
 from conversations.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, texts_for
@@ -46,6 +47,10 @@ def build_application(
     application.add_handler(client_conversation())
     application.add_handlers(outside_conversation())
     application.add_error_handler(on_error)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            send_digests, interval=DIGEST_POLL_SECONDS, first=DIGEST_POLL_SECONDS, name=DIGEST_JOB
+        )
     return application
 
 

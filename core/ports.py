@@ -7,7 +7,7 @@ dictionaries. The core never learns which one it talks to.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, Self
 
 from core.model import (
@@ -72,6 +72,10 @@ class ProviderRepository(Protocol):
 
     async def with_digest(self) -> list[Provider]:
         """Linked providers who asked for a morning digest."""
+        ...
+
+    async def claim_digest(self, provider_id: int, day: date) -> bool:
+        """Mark the digest of ``day`` sent; False when it already was (another process)."""
         ...
 
 

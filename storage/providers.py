@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import (
@@ -208,6 +208,18 @@ class SqlProviderRepository:
         elif not blocked and existing is not None:
             await self._session.delete(existing)
         await self._session.flush()
+
+    async def claim_digest(self, provider_id: int, day: date) -> bool:
+        # One conditional UPDATE: of two processes, exactly one sees a row change.
+        result = await self._session.execute(
+            update(ProviderRow)
+            .where(
+                ProviderRow.id == provider_id,
+                or_(ProviderRow.digest_sent_on.is_(None), ProviderRow.digest_sent_on < day),
+            )
+            .values(digest_sent_on=day)
+        )
+        return result.rowcount == 1
 
     async def with_digest(self) -> list[Provider]:
         rows = await self._session.scalars(

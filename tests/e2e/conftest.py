@@ -28,6 +28,7 @@ class Bot:
     uow: object
     provider_ids: list[int]
     type_ids: list[list[int]]
+    application: object = None
 
     def user(self, user_id: int, first_name: str, language_code: str | None = "en"):
         return self.standin.user(user_id, first_name, language_code=language_code)
@@ -51,6 +52,6 @@ async def bot(engine, clock) -> AsyncIterator[Bot]:
     )
     try:
         async with running(application):
-            yield Bot(standin, clock, uow, provider_ids, type_ids)
+            yield Bot(standin, clock, uow, provider_ids, type_ids, application)
     finally:
         await standin.stop()

@@ -219,3 +219,29 @@ async def test_a_refused_late_cancellation_shows_the_providers_text(bot):
     assert "Please call the practice." in tom.last.text
     async with bot.uow() as unit:
         assert (await unit.appointments.get(1)).status is AppointmentStatus.CONFIRMED
+
+
+async def test_morning_digest_lists_the_day_and_waiting_requests_once(bot):
+    from telegram.ext import CallbackContext
+
+    from conversations.digest import send_digests
+
+    lena = await lena_with_hours_and_a_type(bot)
+    await lena.send("/settings")
+    await lena.tap("Confirm bookings")
+    await lena.tap("by hand")
+    await lena.tap("Morning agenda")
+    await lena.tap("08:00")
+    tom = bot.user(750, "Tom")
+    await book_with_lena(bot, tom, day="30")
+    before = len(lena.messages)
+
+    bot.clock.now = datetime(2026, 11, 30, 6, 59, tzinfo=UTC)  # 07:59 in Berlin: not yet
+    await send_digests(CallbackContext(bot.application))
+    assert len(lena.messages) == before
+    bot.clock.now = datetime(2026, 11, 30, 7, 5, tzinfo=UTC)
+    await send_digests(CallbackContext(bot.application))
+    await send_digests(CallbackContext(bot.application))  # a second poll, or another process
+    digests = lena.messages[before:]
+    assert len(digests) == 1
+    assert "Tom" in digests[0].text and "Requests waiting" in digests[0].text
