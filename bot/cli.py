@@ -190,6 +190,7 @@ def _log_to_stderr(settings: Settings) -> None:
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> Any:
