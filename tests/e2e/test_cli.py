@@ -191,3 +191,14 @@ def test_the_cli_works_the_same_on_postgresql(postgres_url):
     )
     assert booked["start"] not in slots
     assert len(slots) == 5
+
+
+def test_invite_prints_a_single_use_link(cli):
+    out = cli.json("invite", "--name", "Dr. Lena Vogel", "--type", "doctor", "--timezone", "Europe/Berlin")
+    assert out["provider_id"] == 1 and out["expires_in_days"] == 7
+    assert out["link"].startswith("/start i")  # no bot username known: the command to send
+    cli.env["SLOTBOT_BOT_USERNAME"] = "clinic_bot"
+    out = cli.json("invite", "--name", "Dr. Mark Roth", "--type", "TUTOR", "--timezone", "UTC")
+    assert out["link"].startswith("https://t.me/clinic_bot?start=i")
+    bad = cli("invite", "--name", "X", "--type", "PLUMBER", "--timezone", "UTC")
+    assert bad.returncode == 2
