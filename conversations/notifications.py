@@ -57,6 +57,15 @@ def _button(text: str, callback: cb.Callback) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=cb.encode(callback))
 
 
+def _request_buttons(t: Texts, appointment_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[
+            _button("✅ " + t._("Confirm"), cb.ProviderConfirm(appointment_id)),
+            _button("✖️ " + t._("Decline"), cb.ProviderDecline(appointment_id)),
+        ]]
+    )
+
+
 def _summary_for_provider(t: Texts, details: AppointmentDetails, client: Client) -> str:
     a = details.appointment
     name = escape(client.name or t._("Client #{id}").format(id=client.id))
@@ -78,16 +87,7 @@ async def booking_made(context: ContextTypes.DEFAULT_TYPE, appointment_id: int) 
     t = _provider_texts(details)
     pending = details.appointment.status.value == "PENDING"
     head = t._("🆕 New request — please confirm:") if pending else t._("🆕 New booking:")
-    markup = (
-        InlineKeyboardMarkup(
-            [[
-                _button("✅ " + t._("Confirm"), cb.ProviderConfirm(appointment_id)),
-                _button("✖️ " + t._("Decline"), cb.ProviderDecline(appointment_id)),
-            ]]
-        )
-        if pending
-        else None
-    )
+    markup = _request_buttons(t, appointment_id) if pending else None
     text = head + "\n" + _summary_for_provider(t, details, client)
     await _send(context.bot, details.provider.telegram_user_id, text, markup)
 
@@ -117,12 +117,7 @@ async def booking_moved_by_client(context: ContextTypes.DEFAULT_TYPE, appointmen
     text = t._("🔁 Moved by the client to:") + "\n" + _summary_for_provider(t, details, client)
     markup = None
     if details.appointment.status.value == "PENDING":
-        markup = InlineKeyboardMarkup(
-            [[
-                _button("✅ " + t._("Confirm"), cb.ProviderConfirm(appointment_id)),
-                _button("✖️ " + t._("Decline"), cb.ProviderDecline(appointment_id)),
-            ]]
-        )
+        markup = _request_buttons(t, appointment_id)
     await _send(context.bot, details.provider.telegram_user_id, text, markup)
 
 

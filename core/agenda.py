@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from core.errors import NotFound
 from core.localtime import local_midnight, require_utc, zone
-from core.model import AgendaItem, AppointmentStatus, CancelledBy, Client
+from core.model import AgendaItem, CancelledBy, Client
 from core.ports import UnitOfWork
 
 
@@ -68,10 +68,7 @@ async def set_client_blocked(
                     continue
                 if appointment.start <= now:
                     continue
-                appointment.status = AppointmentStatus.CANCELLED
-                appointment.cancelled_at = now
-                appointment.cancelled_by = CancelledBy.PROVIDER
-                appointment.updated_at = now
+                appointment.cancel(now, CancelledBy.PROVIDER)
                 await uow.appointments.save(appointment)
                 appt_type = await uow.providers.appointment_type(appointment.type_id)
                 assert appt_type is not None

@@ -202,12 +202,7 @@ async def cancel_appointment(
         settings = provider.settings
         if late and by is CancelledBy.CLIENT and settings.late_cancel_policy is LateCancelPolicy.REFUSE:
             raise LateCancellationRefused(settings.late_cancel_message)
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.cancelled_at = now
-        appointment.cancel_reason = reason
-        appointment.cancelled_by = by
-        appointment.late_cancel = late
-        appointment.updated_at = now
+        appointment.cancel(now, by, reason, late=late)
         await uow.appointments.save(appointment)
         await uow.commit()
     return appointment
@@ -313,11 +308,7 @@ async def decline_appointment(
     async with uow:
         appointment = await _locked(uow, appointment_id, provider_id=provider_id)
         _require(appointment, {AppointmentStatus.PENDING}, "decline")
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.cancelled_at = now
-        appointment.cancel_reason = reason
-        appointment.cancelled_by = CancelledBy.PROVIDER
-        appointment.updated_at = now
+        appointment.cancel(now, CancelledBy.PROVIDER, reason)
         await uow.appointments.save(appointment)
         await uow.commit()
     return appointment

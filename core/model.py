@@ -207,6 +207,17 @@ class Appointment:
     def as_busy(self) -> BusyPeriod:
         return BusyPeriod(self.start, self.end, self.type_id)
 
+    def cancel(
+        self, now: datetime, by: CancelledBy, reason: str | None = None, *, late: bool = False
+    ) -> None:
+        """Release the slot: the one way an appointment becomes CANCELLED."""
+        self.status = AppointmentStatus.CANCELLED
+        self.cancelled_at = now
+        self.cancelled_by = by
+        self.cancel_reason = reason
+        self.late_cancel = late
+        self.updated_at = now
+
 
 @dataclass(frozen=True)
 class ProviderOffer:

@@ -10,7 +10,6 @@ from core.errors import InvalidProviderData, NotFound
 from core.localtime import end_instant, local_date, local_midnight, require_utc, zone
 from core.model import (
     AgendaItem,
-    AppointmentStatus,
     CancelledBy,
     OverrideKind,
     ScheduleOverride,
@@ -149,13 +148,8 @@ async def add_block(
         cancelled = []
         if cancel_hit:
             for item in hit:
-                appointment = item.appointment
-                appointment.status = AppointmentStatus.CANCELLED
-                appointment.cancelled_at = now
-                appointment.cancelled_by = CancelledBy.PROVIDER
-                appointment.cancel_reason = reason
-                appointment.updated_at = now
-                await uow.appointments.save(appointment)
+                item.appointment.cancel(now, CancelledBy.PROVIDER, reason)
+                await uow.appointments.save(item.appointment)
                 cancelled.append(item)
         await uow.commit()
     return cancelled
