@@ -32,6 +32,7 @@ from core.model import NewProvider, Provider, ProviderType
 from core.onboarding import INVITE_LIFETIME, invite_provider
 from core.providers import register_provider
 from core.slots import get_available_slots
+from storage.engine import UnsupportedDatabase
 from storage.schema import upgrade_schema
 
 log = logging.getLogger(__name__)
@@ -312,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(args.handler(args, settings))
     except BotStartError as exc:
         return _fail(EXIT_BAD_INPUT, str(exc))
+    except UnsupportedDatabase as exc:
+        return _fail(EXIT_BAD_INPUT, f"SLOTBOT_DATABASE_URL: {exc}")
     except (UsageError, ProviderFileError, InvalidProviderData, NotFound) as exc:
         return _fail(EXIT_BAD_INPUT, str(exc))
     except (InvalidTransition, BookingError) as exc:

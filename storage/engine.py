@@ -16,6 +16,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 #: Execution option a write transaction sets on its connection before it begins.
@@ -23,16 +24,25 @@ WRITE_OPTION = "slotbot_write"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
+class UnsupportedDatabase(ValueError):
+    """A database URL this project cannot use."""
+
+
 def normalise_url(url: str) -> str:
     """Accept plain ``sqlite:///`` and ``postgresql://`` URLs; use the async drivers."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UnsupportedDatabase(
+            "not a database URL: use sqlite:///path/to.db or postgresql://user@host/db"
+        ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         parsed = parsed.set(drivername="sqlite+aiosqlite")
     elif backend in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
     else:
-        raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+        raise UnsupportedDatabase(f"unsupported database {backend!r}: use sqlite or postgresql")
     return parsed.render_as_string(hide_password=False)
 
 

@@ -202,3 +202,12 @@ def test_invite_prints_a_single_use_link(cli):
     assert out["link"].startswith("https://t.me/clinic_bot?start=i")
     bad = cli("invite", "--name", "X", "--type", "PLUMBER", "--timezone", "UTC")
     assert bad.returncode == 2
+
+
+@pytest.mark.parametrize("url", ["mysql://user@host/db", "not a url"])
+def test_an_unusable_database_url_is_one_clear_line(tmp_path, url):
+    cli = Cli(url)
+    result = cli("db", "upgrade")
+    assert result.returncode == 2
+    assert result.stderr.startswith("slotbot: SLOTBOT_DATABASE_URL:")
+    assert len(result.stderr.strip().splitlines()) == 1
