@@ -11,6 +11,9 @@ from core.localtime import local_date, zone
 from core.model import AgendaItem, Appointment, AppointmentStatus, Provider, ScheduleOverride, WeeklyInterval
 
 
+AGENDA_MAX_LINES = 40
+
+
 def status_name(t: Texts, status: AppointmentStatus) -> str:
     return {
         AppointmentStatus.PENDING: t._("waiting for your confirmation"),
@@ -45,12 +48,16 @@ def agenda(t: Texts, provider: Provider, first: date, last: date, items: list[Ag
         return head + "\n" + t._("Nothing booked.")
     lines = [f"<b>{head}</b>"]
     current = None
-    for item in items:
+    # Telegram refuses messages over 4096 characters: a busy week is cut short.
+    shown, rest = items[:AGENDA_MAX_LINES], len(items) - AGENDA_MAX_LINES
+    for item in shown:
         day = _local_day(item.appointment, provider)
         if first != last and day != current:
             current = day
             lines.append(f"\n<b>{t.format_date(day, 'full')}</b>")
         lines.append(agenda_line(t, item, provider))
+    if rest > 0:
+        lines.append(t.ngettext("… and {n} more: ask for a single day.", "… and {n} more: ask for a single day.", rest).format(n=rest))
     return "\n".join(lines)
 
 
