@@ -13,6 +13,7 @@ from bot.update_processing import PerChatUpdateProcessor
 from conversations.client import client_conversation, outside_conversation
 from conversations.digest import DIGEST_JOB, DIGEST_POLL_SECONDS, send_digests
 from conversations.provider import provider_conversation
+from conversations.reminders import REMINDER_JOB, REMINDER_POLL_SECONDS, send_reminders
 from conversations.common import Caller, Services, resolve_caller
 from conversations.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, texts_for
 from conversations.texts import something_went_wrong
@@ -31,6 +32,7 @@ def build_application(
     *,
     api_url: str | None = None,
     on_update_done: Callable[[int], None] | None = None,
+    poll_jobs: bool = True,
 ) -> Application:
     builder = (
         ApplicationBuilder()
@@ -47,9 +49,13 @@ def build_application(
     application.add_handler(client_conversation())
     application.add_handlers(outside_conversation())
     application.add_error_handler(on_error)
-    if application.job_queue is not None:
+    # Tests drive the jobs themselves with a controlled clock (poll_jobs=False).
+    if poll_jobs and application.job_queue is not None:
         application.job_queue.run_repeating(
             send_digests, interval=DIGEST_POLL_SECONDS, first=DIGEST_POLL_SECONDS, name=DIGEST_JOB
+        )
+        application.job_queue.run_repeating(
+            send_reminders, interval=REMINDER_POLL_SECONDS, first=5, name=REMINDER_JOB
         )
     return application
 

@@ -391,3 +391,11 @@ class TypeMode(Callback):
 
     type_id: int
     virtual: bool
+
+
+@button("ra")
+@dataclass(frozen=True)
+class ReminderAck(Callback):
+    """"I'll be there" under a reminder."""
+
+    appointment: int

@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from telegram.warnings import PTBUserWarning
 
-from conversations import booking, my_appointments, preferences
+from conversations import booking, my_appointments, preferences, reminders
 from conversations import callbacks as cb
 from conversations.states import BROWSING, CANCEL_REASON, NOTE, TIME_ZONE
 
@@ -58,6 +58,7 @@ def _routes() -> list[BaseHandler]:
         CallbackQueryHandler(
             my_appointments.on_calendar_file, pattern=cb.pattern(cb.CalendarFile)
         ),
+        CallbackQueryHandler(reminders.on_reminder_ack, pattern=cb.pattern(cb.ReminderAck)),
         CallbackQueryHandler(preferences.on_language, pattern=cb.pattern(cb.SetLanguage)),
         CallbackQueryHandler(preferences.on_time_zone_button, pattern=cb.pattern(cb.SetTimeZone)),
         CallbackQueryHandler(preferences.on_keep_unset, pattern=cb.pattern(cb.KeepTimeZoneUnset)),

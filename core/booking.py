@@ -129,6 +129,7 @@ async def book(
                 status=AppointmentStatus.CONFIRMED if auto else AppointmentStatus.PENDING,
                 created_at=now,
                 updated_at=now,
+                start_set_at=now,
                 notes=notes,
             )
         )
@@ -244,6 +245,7 @@ async def reschedule_appointment(
         auto = calendar.provider.settings.auto_confirm
         appointment.start = new_start
         appointment.end = new_start + appt_type.duration
+        appointment.start_set_at = now
         appointment.status = AppointmentStatus.CONFIRMED if auto else AppointmentStatus.PENDING
         appointment.updated_at = now
         await uow.appointments.save(appointment)

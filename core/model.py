@@ -68,6 +68,7 @@ class ProviderSettings:
     reschedule_lock_hours: int = 0  # no client reschedules this close to the start
     max_active_bookings_per_client: int = 0  # 0: no cap
     digest_time: time | None = None  # local time of the morning agenda; None: off
+    remind_provider: bool = False  # the provider gets the 24 h and 1 h reminders too
 
     @property
     def reschedule_lock(self) -> timedelta:
@@ -172,6 +173,7 @@ class Client:
     name: str | None = None
     language: str | None = None
     timezone: str | None = None
+    unreachable_at: datetime | None = None  # Telegram said the client blocked the bot
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,8 @@ class Appointment:
     late_cancel: bool = False
     cancelled_by: CancelledBy | None = None
     updated_at: datetime | None = None
+    #: When the current start was chosen (booked or moved): decides which reminders apply.
+    start_set_at: datetime | None = None
 
     @property
     def is_active(self) -> bool:

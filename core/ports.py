@@ -88,6 +88,8 @@ class ClientRepository(Protocol):
 
     async def update(self, client: Client) -> None: ...
 
+    async def mark_unreachable(self, client_id: int, now: datetime) -> None: ...
+
     async def of_provider(self, provider_id: int) -> list[Client]:
         """Clients with at least one appointment (any status) with the provider."""
         ...
@@ -124,6 +126,40 @@ class AppointmentRepository(Protocol):
 
     async def count_active_future(self, client_id: int, provider_id: int, now: datetime) -> int: ...
 
+    async def confirmed_starting_between(
+        self, start: datetime, end: datetime
+    ) -> Sequence[Appointment]:
+        """CONFIRMED appointments of every provider starting in ``(start, end]``."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    """Messages claimed by a unique key (see storage/outbox.py for the states)."""
+
+    async def claim(
+        self, key: str, appointment_id: int | None, chat_id: int, now: datetime
+    ) -> int | None: ...
+
+    async def due_retries(
+        self, now: datetime, limit: int
+    ) -> list[tuple[int, str, int | None, int]]: ...
+
+    async def reclaim(self, outbox_id: int, now: datetime) -> bool: ...
+
+    async def finish(
+        self,
+        outbox_id: int,
+        status: str,
+        now: datetime,
+        *,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None: ...
+
+    async def abandon_stale(self, claimed_before: datetime) -> int: ...
+
+    async def attempts(self, outbox_id: int) -> int: ...
+
 
 class UnitOfWork(Protocol):
     """One business transaction. Leaving the block without ``commit()`` rolls back.
@@ -136,6 +172,7 @@ class UnitOfWork(Protocol):
     providers: ProviderRepository
     clients: ClientRepository
     appointments: AppointmentRepository
+    outbox: OutboxRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -43,6 +43,7 @@ def provider(row: ProviderRow) -> Provider:
             reschedule_lock_hours=row.reschedule_lock_hours,
             max_active_bookings_per_client=row.max_active_bookings,
             digest_time=row.digest_time,
+            remind_provider=row.remind_provider,
         ),
         telegram_user_id=row.telegram_user_id,
         is_active=row.is_active,
@@ -81,6 +82,7 @@ def appointment(row: AppointmentRow) -> Appointment:
         cancel_reason=row.cancel_reason,
         cancelled_by=CancelledBy(row.cancelled_by) if row.cancelled_by else None,
         late_cancel=row.late_cancel,
+        start_set_at=row.start_set_at,
     )
 
 
@@ -91,6 +93,7 @@ def client(row: ClientRow) -> Client:
         name=row.name,
         language=row.language,
         timezone=row.timezone,
+        unreachable_at=row.unreachable_at,
     )
 
 
@@ -115,6 +118,7 @@ def copy_provider(provider: Provider, row: ProviderRow) -> None:
     row.reschedule_lock_hours = settings.reschedule_lock_hours
     row.max_active_bookings = settings.max_active_bookings_per_client
     row.digest_time = settings.digest_time
+    row.remind_provider = settings.remind_provider
 
 
 def copy_type(appt_type: AppointmentType, row: AppointmentTypeRow) -> None:

@@ -87,6 +87,7 @@ class ProviderRow(Base):
     max_active_bookings: Mapped[int] = mapped_column(Integer, default=0)
     digest_time: Mapped[time | None] = mapped_column(Time)
     digest_sent_on: Mapped[date | None] = mapped_column(Date)
+    remind_provider: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -163,6 +164,7 @@ class ClientRow(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -186,6 +188,7 @@ class AppointmentRow(Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_by: Mapped[str | None] = mapped_column(String(12))
     late_cancel: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_appointments_provider_start", "provider_id", "starts_at"),
@@ -206,3 +209,24 @@ class WaitlistEntryRow(Base):
     __table_args__ = (
         Index("ix_waitlist_slot", "provider_id", "type_id", "date", "created_at"),
     )
+
+
+class OutboxRow(Base):
+    """One message to send, claimed once by its de-duplication key."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE")
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))  # SENDING, RETRY, SENT, FAILED, UNSURE
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)

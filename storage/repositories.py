@@ -67,6 +67,12 @@ class SqlClientRepository:
         )
         return [mapping.client(r) for r in rows]
 
+    async def mark_unreachable(self, client_id: int, now: datetime) -> None:
+        row = await self._session.get(ClientRow, client_id)
+        if row is not None and row.unreachable_at is None:
+            row.unreachable_at = now
+            await self._session.flush()
+
     async def update(self, client: Client) -> None:
         row = await self._session.get(ClientRow, client.id)
         if row is None:
@@ -160,6 +166,18 @@ class SqlAppointmentRepository:
         )
         return count or 0
 
+    async def confirmed_starting_between(self, start: datetime, end: datetime) -> Sequence[Appointment]:
+        rows = await self._session.scalars(
+            select(AppointmentRow)
+            .where(
+                AppointmentRow.status == "CONFIRMED",
+                AppointmentRow.starts_at > start,
+                AppointmentRow.starts_at <= end,
+            )
+            .order_by(AppointmentRow.starts_at, AppointmentRow.id)
+        )
+        return [mapping.appointment(r) for r in rows]
+
     async def for_client(self, client_id: int, *, since: datetime) -> Sequence[Appointment]:
         rows = await self._session.scalars(
             select(AppointmentRow)
@@ -192,6 +210,7 @@ class SqlAppointmentRepository:
         row.cancel_reason = appointment.cancel_reason
         row.cancelled_by = appointment.cancelled_by.value if appointment.cancelled_by else None
         row.late_cancel = appointment.late_cancel
+        row.start_set_at = appointment.start_set_at
         row.seat_group = await self._seat_group(appointment)
 
     async def _seat_group(self, appointment: Appointment) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.engine import WRITE_OPTION, sqlite_write_lock
 from storage.orm import ProviderRow
+from storage.outbox import SqlOutboxRepository
 from storage.providers import SqlProviderRepository
 from storage.repositories import SqlAppointmentRepository, SqlClientRepository
 
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
         self.providers = SqlProviderRepository(self._session, now)
         self.clients = SqlClientRepository(self._session, now)
         self.appointments = SqlAppointmentRepository(self._session)
+        self.outbox = SqlOutboxRepository(self._session)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

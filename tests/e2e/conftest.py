@@ -49,6 +49,7 @@ async def bot(engine, clock) -> AsyncIterator[Bot]:
         Services(uow, clock, frozenset({ADMIN_ID})),
         api_url=standin.base_url,
         on_update_done=standin.processed_hook,
+        poll_jobs=False,
     )
     try:
         async with running(application):

@@ -40,7 +40,8 @@ async def services(engine, clock):
 
 def new_bot(standin, services):
     return build_application(
-        standin.token, services, api_url=standin.base_url, on_update_done=standin.processed_hook
+        standin.token, services, api_url=standin.base_url, on_update_done=standin.processed_hook,
+        poll_jobs=False,
     )
 
 

@@ -52,6 +52,7 @@ EXAMPLES = [
     cb.TypeToggle(BIG, False),
     cb.TypeEdit(BIG, "price"),
     cb.TypeMode(BIG, True),
+    cb.ReminderAck(BIG),
 ]
 
 

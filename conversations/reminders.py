@@ -1,0 +1,148 @@
+"""Sending reminders: a JobQueue job that polls the database, which is the schedule.
+
+PTB's JobQueue keeps nothing across restarts, so nothing is scheduled in memory:
+every poll claims what is due (core/reminders.py) and sends it. Failures are
+recorded on the outbox row: a flood limit or network error is retried later,
+a client who blocked the bot is marked unreachable, nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ContextTypes
+
+from conversations import callbacks as cb
+from conversations.common import answer, caller, pressed, services
+from conversations.i18n import resolve_locale, texts_for
+from conversations.states import BROWSING
+from conversations.texts import when
+from core.appointments import details_of
+from core.reminders import (
+    OutboxStatus,
+    Recipient,
+    ReminderJob,
+    ReminderKind,
+    claim_due_reminders,
+    claim_retries,
+    still_due,
+)
+
+SENT, RETRY, FAILED, SKIPPED = (
+    OutboxStatus.SENT.value,
+    OutboxStatus.RETRY.value,
+    OutboxStatus.FAILED.value,
+    OutboxStatus.SKIPPED.value,
+)
+
+log = logging.getLogger(__name__)
+REMINDER_JOB = "reminders"
+REMINDER_POLL_SECONDS = 30
+#: A claim older than this with no result belongs to a process that died mid-send.
+CLAIM_LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 6
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min … for network trouble."""
+    return timedelta(seconds=30 * 2 ** max(attempts - 1, 0))
+
+
+async def _render(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob):  # type: ignore[no-untyped-def]
+    async with services(context).uow() as unit:
+        appointment = await unit.appointments.get(job.appointment_id)
+        if appointment is None:
+            return None
+        details = await details_of(unit, appointment)
+        client = await unit.clients.get(appointment.client_id)
+    assert client is not None
+    to_client = job.recipient is Recipient.CLIENT
+    language = client.language if to_client else details.provider.language
+    t = texts_for(resolve_locale(language, None))
+    if job.kind is ReminderKind.DAY_BEFORE:
+        head = t._("⏰ Reminder: your appointment is tomorrow.") if to_client else t._("⏰ Tomorrow:")
+    else:
+        head = t._("⏰ Reminder: your appointment starts in an hour.") if to_client else t._("⏰ In an hour:")
+    zone = client.timezone if to_client else details.provider.timezone
+    who = escape(details.provider.name if to_client else (client.name or ""))
+    lines = [head, f"<b>{escape(details.appt_type.name)}</b> — {who}", when(t, appointment.start, zone, details.provider, details.appt_type)]
+    if to_client and not details.appt_type.is_virtual and details.provider.address:
+        lines.append(t._("Address: {address}").format(address=escape(details.provider.address)))
+    markup = None
+    if to_client and job.kind is ReminderKind.DAY_BEFORE:
+        markup = InlineKeyboardMarkup([[
+            InlineKeyboardButton("👍 " + t._("I'll be there"), callback_data=cb.encode(cb.ReminderAck(appointment.id))),  # type: ignore[arg-type]
+            InlineKeyboardButton("❌ " + t._("Cancel"), callback_data=cb.encode(cb.AskCancel(appointment.id))),  # type: ignore[arg-type]
+        ]])
+    return "\n".join(lines), markup
+
+
+async def _deliver(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob, now: datetime) -> str:
+    """Send one claimed reminder; the outbox status it ends in."""
+    svc = services(context)
+    if not await still_due(svc.uow(), job, now):
+        return SKIPPED
+    rendered = await _render(context, job)
+    if rendered is None:
+        return SKIPPED
+    text, markup = rendered
+    await context.bot.send_message(job.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    return SENT
+
+
+async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    now = svc.clock()
+    async with svc.uow() as unit:
+        await unit.begin_write()
+        stale = await unit.outbox.abandon_stale(now - CLAIM_LEASE)
+        await unit.commit()
+    if stale:
+        log.warning("%s reminder claims were abandoned mid-send; not resent (could double)", stale)
+    jobs = await claim_due_reminders(svc.uow(), now) + await claim_retries(svc.uow(), now)
+    for job in jobs:
+        status, error, next_at = SENT, None, None
+        try:
+            status = await _deliver(context, job, now)
+        except RetryAfter as exc:
+            wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
+            status, error, next_at = RETRY, str(exc), now + wait
+        except Forbidden as exc:
+            status, error = FAILED, str(exc)
+            await _mark_unreachable(context, job, now)
+        except BadRequest as exc:
+            status, error = FAILED, str(exc)
+        except NetworkError as exc:
+            async with svc.uow() as unit:
+                attempts = await unit.outbox.attempts(job.outbox_id)
+            status, error = (RETRY, str(exc)) if attempts < MAX_ATTEMPTS else (FAILED, str(exc))
+            next_at = now + backoff(attempts) if status == RETRY else None
+        if status != SENT:
+            log.warning("reminder %s ended %s: %s", job.key, status, error)
+        async with svc.uow() as unit:
+            await unit.begin_write()
+            await unit.outbox.finish(job.outbox_id, status, now, error=error, next_attempt_at=next_at)
+            await unit.commit()
+
+
+async def _mark_unreachable(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob, now: datetime) -> None:
+    if job.recipient is not Recipient.CLIENT:
+        return
+    async with services(context).uow() as unit:
+        await unit.begin_write()
+        appointment = await unit.appointments.get(job.appointment_id)
+        if appointment is not None:
+            await unit.clients.mark_unreachable(appointment.client_id, now)
+        await unit.commit()
+
+
+async def on_reminder_ack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    pressed(update, cb.ReminderAck)
+    t = caller(context).texts
+    await answer(update, t._("Thank you! See you then."))
+    return BROWSING

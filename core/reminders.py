@@ -1,0 +1,157 @@
+"""When reminders are due: 24 h and 1 h before every CONFIRMED appointment.
+
+Pure rules; ``storage`` keeps an outbox of claimed keys so each reminder goes out
+once, whatever the number of bot processes or restarts.
+
+* A reminder is due from ``start - offset`` (real hours, so DST days are right).
+* A booking made (or moved) less than ``offset`` ahead gets none: never a
+  "reminder" at booking time.
+* After downtime an overdue 24 h reminder still goes out while the appointment
+  is more than an hour away; after that only the 1 h one does.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from core.localtime import require_utc
+from core.model import Appointment, AppointmentStatus
+from core.ports import UnitOfWork
+
+
+class ReminderKind(str, enum.Enum):
+    DAY_BEFORE = "24h"
+    HOUR_BEFORE = "1h"
+
+    @property
+    def offset(self) -> timedelta:
+        return timedelta(hours=24) if self is ReminderKind.DAY_BEFORE else timedelta(hours=1)
+
+
+class OutboxStatus(str, enum.Enum):
+    SENDING = "SENDING"  # claimed, being sent
+    RETRY = "RETRY"  # a passing failure: try again at next_attempt_at
+    SENT = "SENT"
+    FAILED = "FAILED"  # given up (blocked by the user, a bad request, too many tries)
+    SKIPPED = "SKIPPED"  # cancelled or moved between the claim and the send
+    UNSURE = "UNSURE"  # the sender died mid-send: maybe sent, so never resent
+
+
+class Recipient(str, enum.Enum):
+    CLIENT = "client"
+    PROVIDER = "provider"
+
+
+#: How far ahead the sender looks: nothing further away can be due.
+LOOKAHEAD = timedelta(hours=24)
+
+
+def due_kinds(start: datetime, start_set_at: datetime, now: datetime) -> list[ReminderKind]:
+    """The reminders of an appointment starting at ``start`` that are due at ``now``."""
+    start, start_set_at, now = (require_utc(t) for t in (start, start_set_at, now))
+    if now >= start:
+        return []
+    kinds = []
+    for kind in ReminderKind:
+        due = start - kind.offset
+        if now < due or start_set_at > due:
+            continue
+        if kind is ReminderKind.DAY_BEFORE and start - now <= ReminderKind.HOUR_BEFORE.offset:
+            continue  # too late for "tomorrow": the 1 h reminder takes over
+        kinds.append(kind)
+    return kinds
+
+
+def dedup_key(appointment_id: int, start: datetime, kind: ReminderKind, recipient: Recipient) -> str:
+    """One key per message: a moved appointment (new start) gets new reminders."""
+    stamp = int(require_utc(start).timestamp())
+    return f"reminder:{appointment_id}:{stamp}:{kind.value}:{recipient.value}"
+
+
+@dataclass(frozen=True)
+class ReminderJob:
+    """A reminder this process has claimed and must now send."""
+
+    outbox_id: int
+    key: str
+    appointment_id: int
+    kind: ReminderKind
+    recipient: Recipient
+    chat_id: int
+
+
+def parse_key(key: str) -> tuple[int, ReminderKind, Recipient] | None:
+    parts = key.split(":")
+    if len(parts) != 5 or parts[0] != "reminder" or not parts[1].isdigit():
+        return None
+    try:
+        return int(parts[1]), ReminderKind(parts[3]), Recipient(parts[4])
+    except ValueError:
+        return None
+
+
+async def claim_due_reminders(uow: UnitOfWork, now: datetime) -> list[ReminderJob]:
+    """Claim every reminder due at ``now`` that nobody claimed before; return them to send.
+
+    One transaction: each key is inserted into the outbox or, if it is there
+    already (sent, being sent by another process, or given up), skipped.
+    """
+    now = require_utc(now, "now")
+    jobs: list[ReminderJob] = []
+    async with uow:
+        await uow.begin_write()
+        for appointment in await uow.appointments.confirmed_starting_between(now, now + LOOKAHEAD):
+            kinds = due_kinds(appointment.start, appointment.start_set_at or appointment.created_at, now)
+            if not kinds:
+                continue
+            recipients = await _recipients(uow, appointment)
+            for kind in kinds:
+                for recipient, chat_id in recipients:
+                    key = dedup_key(appointment.id, appointment.start, kind, recipient)  # type: ignore[arg-type]
+                    outbox_id = await uow.outbox.claim(key, appointment.id, chat_id, now)
+                    if outbox_id is not None:
+                        jobs.append(ReminderJob(outbox_id, key, appointment.id, kind, recipient, chat_id))  # type: ignore[arg-type]
+        await uow.commit()
+    return jobs
+
+
+async def _recipients(uow: UnitOfWork, appointment: Appointment) -> list[tuple[Recipient, int]]:
+    found = []
+    client = await uow.clients.get(appointment.client_id)
+    if client is not None and client.unreachable_at is None:
+        found.append((Recipient.CLIENT, client.telegram_user_id))
+    provider = await uow.providers.get(appointment.provider_id)
+    if provider is not None and provider.settings.remind_provider and provider.telegram_user_id:
+        found.append((Recipient.PROVIDER, provider.telegram_user_id))
+    return found
+
+
+async def claim_retries(uow: UnitOfWork, now: datetime, limit: int = 200) -> list[ReminderJob]:
+    """Reminders whose earlier send failed for a passing reason and whose wait is over."""
+    now = require_utc(now, "now")
+    jobs = []
+    async with uow:
+        await uow.begin_write()
+        for outbox_id, key, appointment_id, chat_id in await uow.outbox.due_retries(now, limit):
+            parsed = parse_key(key)
+            if parsed is None or appointment_id is None:
+                continue
+            if await uow.outbox.reclaim(outbox_id, now):
+                _, kind, recipient = parsed
+                jobs.append(ReminderJob(outbox_id, key, appointment_id, kind, recipient, chat_id))
+        await uow.commit()
+    return jobs
+
+
+async def still_due(uow: UnitOfWork, job: ReminderJob, now: datetime) -> bool:
+    """Re-checked just before sending: a cancelled or moved appointment gets nothing."""
+    async with uow:
+        appointment = await uow.appointments.get(job.appointment_id)
+    if appointment is None or appointment.status is not AppointmentStatus.CONFIRMED:
+        return False
+    return (
+        dedup_key(appointment.id, appointment.start, job.kind, job.recipient) == job.key  # type: ignore[arg-type]
+        and appointment.start > now
+    )

@@ -1,0 +1,99 @@
+"""Reminders through the real bot and the Bot API stand-in, with a clock we move."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from telegram.ext import CallbackContext
+
+from conversations.i18n import texts_for
+from conversations.reminders import send_reminders
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+MONDAY_NINE_BERLIN = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+async def book_monday_nine(bot, user):
+    await user.send("/book")
+    await user.tap("Dr. Ana Petrova")
+    await user.tap("Consultation")
+    await user.tap("30")
+    await user.tap(0)
+    await user.tap(0)  # ✅ Confirm
+
+
+async def poll(bot, at: datetime) -> None:
+    bot.clock.now = at
+    await send_reminders(CallbackContext(bot.application))
+
+
+async def outbox(engine):
+    async with engine.connect() as connection:
+        return (await connection.execute(text("SELECT status, attempts FROM outbox ORDER BY id"))).all()
+
+
+async def test_day_and_hour_reminders_in_the_clients_language_and_zone_sent_once(bot):
+    ivan = bot.user(11, "Иван", "ru")
+    await ivan.send("/start")
+    await ivan.send("Москва")
+    await book_monday_nine(bot, ivan)
+    t = texts_for("ru")
+    before = len(ivan.bot_messages)
+
+    await poll(bot, MONDAY_NINE_BERLIN - timedelta(hours=23))
+    await poll(bot, MONDAY_NINE_BERLIN - timedelta(hours=22))  # a second poll sends nothing new
+    (day,) = ivan.bot_messages[before:]
+    assert t._("⏰ Reminder: your appointment is tomorrow.") in day.text
+    assert "09:00" in day.text and "11:00" in day.text  # Berlin time, and Moscow's
+    assert any(t._("I'll be there") in b for b in day.button_texts)
+    await ivan.tap(0, message=day)
+    assert ivan.callback_answers[-1].text == t._("Thank you! See you then.")
+
+    await poll(bot, MONDAY_NINE_BERLIN - timedelta(minutes=45))
+    hour = ivan.bot_messages[-1]
+    assert t._("⏰ Reminder: your appointment starts in an hour.") in hour.text
+
+
+async def test_a_flood_limit_is_retried_later_and_a_blocked_client_is_not_retried(bot, engine):
+    ana, bob = bot.user(21, "Ana"), bot.user(22, "Bob")
+    await book_monday_nine(bot, ana)
+    await bob.send("/book")
+    await bob.tap("Dr. Ana Petrova")
+    await bob.tap("Consultation")
+    await bob.tap("30")
+    await bob.tap(1)  # 09:40
+    await bob.tap(0)
+    bob.block()
+
+    bot.standin.fail_next("sendMessage", retry_after=1, times=4)  # beyond the limiter's retries
+    await poll(bot, MONDAY_NINE_BERLIN - timedelta(hours=22))  # both day-before reminders due
+    rows = await outbox(engine)
+    assert sorted(status for status, _ in rows) == ["FAILED", "RETRY"]
+
+    await poll(bot, MONDAY_NINE_BERLIN - timedelta(hours=22) + timedelta(minutes=1))
+    rows = await outbox(engine)
+    assert sorted(status for status, _ in rows) == ["FAILED", "SENT"]
+    async with bot.uow() as unit:
+        assert (await unit.clients.by_telegram_id(22)).unreachable_at is not None
+    assert "Reminder" in ana.bot_messages[-1].text
+
+
+async def test_rescheduling_resets_the_reminders(bot):
+    ana = bot.user(31, "Ana")
+    await book_monday_nine(bot, ana)
+    await poll(bot, MONDAY_NINE_BERLIN - timedelta(hours=23))
+    reminders = [m for m in ana.bot_messages if "Reminder" in m.text]
+    assert len(reminders) == 1
+    bot.clock.now = MONDAY_NINE_BERLIN - timedelta(hours=22)
+    await ana.send("/my")
+    await ana.tap(0)
+    await ana.tap("🔁 Reschedule")
+    await ana.tap("»")
+    await ana.tap("1")  # Tuesday 1 December
+    await ana.tap(0)
+    await ana.tap(0)
+    await poll(bot, datetime(2026, 12, 1, 7, 30, tzinfo=UTC))  # an hour before the new time
+    assert "starts in an hour" in ana.bot_messages[-1].text
