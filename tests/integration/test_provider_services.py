@@ -1,7 +1,7 @@
 """The provider's own services on real SQLite and PostgreSQL databases.
 
-Invites, weekly hours, blocks and special hours, the agenda, provider-scoped
-status changes and client blocks. Settings, policies and appointment types are in
+Invites, weekly hours, blocks and special hours, the agenda and provider-scoped
+status changes. Client blocks, settings, policies and appointment types are in
 ``test_provider_policies.py``.
 
 The clinic (``clinic.register``) works Mon-Fri 09:00-17:00 Berlin (UTC+1 in
@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import text
 
-from core.agenda import agenda, agenda_item, clients_of, set_client_blocked
+from core.agenda import agenda, agenda_item
 from core.booking import (
     book_appointment,
     cancel_appointment,
@@ -26,7 +26,7 @@ from core.booking import (
     mark_no_show,
 )
 from core.clients import get_or_create_client
-from core.errors import ClientBlocked, InviteInvalid, NotAuthorised, NotFound
+from core.errors import InviteInvalid, NotAuthorised, NotFound
 from core.model import (
     Appointment,
     AppointmentStatus,
@@ -35,7 +35,6 @@ from core.model import (
     OverrideKind,
     Provider,
     ProviderType,
-    WeeklyInterval,
 )
 from core.onboarding import create_invite, invite_provider, provider_for_user, redeem_invite
 from core.schedule_admin import (
@@ -96,6 +95,10 @@ async def weekly(uow, provider_id: int) -> list[tuple[int, time, time]]:
     return [(i.day_of_week, i.start, i.end) for i in calendar.weekly]
 
 
+async def overrides_on(uow, provider_id: int, day: date):
+    return [o for o in await future_overrides(uow(), provider_id, now=FIXED_NOW) if o.date == day]
+
+
 def newcomer() -> NewProvider:
     return NewProvider(Provider(None, "Dr. Lena Vogel", ProviderType.DOCTOR, "Europe/Berlin"))
 
@@ -134,7 +137,8 @@ async def test_an_invite_expires_at_its_expiry_instant(uow):
     assert await provider_for_user(uow(), 42) is None
     in_time = await create_invite(uow(), provider_id, now=FIXED_NOW, lifetime=lifetime)
     just_before = FIXED_NOW + lifetime - timedelta(seconds=1)
-    assert (await redeem_invite(uow(), in_time, 42, now=just_before, language=None)).id == provider_id
+    linked = await redeem_invite(uow(), in_time, 42, now=just_before, language=None)
+    assert linked.id == provider_id
 
 
 async def test_an_unknown_token_is_refused(uow):
@@ -152,7 +156,8 @@ async def test_one_telegram_account_cannot_run_two_providers(uow):
         await redeem_invite(uow(), other_token, 42, now=FIXED_NOW, language=None)
     assert (await provider_for_user(uow(), 42)).id == first.id
     # The refused invite was not used up: its rightful owner can still redeem it.
-    assert (await redeem_invite(uow(), other_token, 77, now=FIXED_NOW, language=None)).id == second.id
+    linked = await redeem_invite(uow(), other_token, 77, now=FIXED_NOW, language=None)
+    assert linked.id == second.id
 
 
 async def test_only_a_hash_of_the_invite_token_is_stored(uow, engine):
@@ -307,10 +312,12 @@ async def test_a_date_range_block_makes_one_override_per_day(uow):
 async def test_removing_a_block_brings_the_slots_back_but_only_for_its_owner(uow):
     provider_id, single, _group = await register(uow)
     other_id, _other_single, _other_group = await register(uow)
-    await add_block(uow(), provider_id, BlockSpec(TUE, TUE), cancel_hit=False, reason=None, now=FIXED_NOW)
-    await add_block(uow(), other_id, BlockSpec(TUE, TUE), cancel_hit=False, reason=None, now=FIXED_NOW)
-    (mine,) = [o for o in await future_overrides(uow(), provider_id, now=FIXED_NOW) if o.date == TUE]
-    (theirs,) = [o for o in await future_overrides(uow(), other_id, now=FIXED_NOW) if o.date == TUE]
+    for owner in (provider_id, other_id):
+        await add_block(
+            uow(), owner, BlockSpec(TUE, TUE), cancel_hit=False, reason=None, now=FIXED_NOW
+        )
+    (mine,) = await overrides_on(uow, provider_id, TUE)
+    (theirs,) = await overrides_on(uow, other_id, TUE)
 
     assert await remove_override(uow(), provider_id, theirs.id) is None
     assert theirs in await future_overrides(uow(), other_id, now=FIXED_NOW)
@@ -342,7 +349,7 @@ async def test_special_hours_replace_the_day_and_a_second_call_replaces_the_firs
     assert await slots(uow, provider_id, single, SAT) == half_hours(utc(SAT, 9), 4)
     await set_special_hours(uow(), provider_id, SAT, [(time(14), time(15))])
     assert await slots(uow, provider_id, single, SAT) == half_hours(utc(SAT, 13), 2)
-    special = [o for o in await future_overrides(uow(), provider_id, now=FIXED_NOW) if o.date == SAT]
+    special = await overrides_on(uow, provider_id, SAT)
     assert [(o.kind, o.start, o.end) for o in special] == [
         (OverrideKind.SPECIAL_HOURS, time(14), time(15))
     ]
@@ -374,7 +381,10 @@ async def test_the_agenda_lists_the_days_appointments_in_order_with_client_and_t
         await unit.commit()
 
     monday = await agenda(uow(), provider_id, MON, MON)
-    assert [(i.appointment.id, i.client.name, i.appt_type.name, i.appointment.status) for i in monday] == [
+    rows = [
+        (i.appointment.id, i.client.name, i.appt_type.name, i.appointment.status) for i in monday
+    ]
+    assert rows == [
         (early.id, "Anna", "Consultation", AppointmentStatus.CONFIRMED),
         (dropped.id, "Anna", "Group", AppointmentStatus.CANCELLED),
         (late.id, "Ben", "Consultation", AppointmentStatus.CONFIRMED),
@@ -455,60 +465,3 @@ async def test_the_right_provider_cancels_and_marks_no_shows(uow):
     started = MON_0900 + timedelta(minutes=10)
     await mark_no_show(uow(), first.id, now=started, provider_id=provider_id)
     assert (await load(uow, first.id)).status is AppointmentStatus.NO_SHOW
-
-
-# --- client blocks ----------------------------------------------------------------------
-
-
-async def test_blocking_a_client_cancels_their_future_bookings_with_that_provider(uow):
-    provider_id, single, _group = await register(uow)
-    other_id, other_single, _other_group = await register(uow)
-    anna, ben = await new_client(uow, 1, "Anna"), await new_client(uow, 2, "Ben")
-    running = await book(uow, provider_id, single, anna, MON_0900)
-    coming = await book(uow, provider_id, single, anna, TUE_1000)
-    elsewhere = await book(uow, other_id, other_single, anna, TUE_1400)
-    bens = await book(uow, provider_id, single, ben, TUE_1400)
-    now = MON_0900 + timedelta(minutes=10)  # the Monday appointment has begun
-
-    cancelled = await set_client_blocked(uow(), provider_id, anna, blocked=True, now=now)
-    assert [item.appointment.id for item in cancelled] == [coming.id]
-    stored = await load(uow, coming.id)
-    assert stored.status is AppointmentStatus.CANCELLED
-    assert stored.cancelled_by is CancelledBy.PROVIDER and stored.cancelled_at == now
-    for untouched in (running, elsewhere, bens):
-        assert (await load(uow, untouched.id)).status is AppointmentStatus.CONFIRMED
-    assert {c.id: blocked for c, blocked in await clients_of(uow(), provider_id)} == {
-        anna: True, ben: False
-    }
-    with pytest.raises(ClientBlocked):
-        await book(uow, provider_id, single, anna, utc(WED, 8), now=now)
-    assert (await book(uow, other_id, other_single, anna, utc(WED, 8), now=now)).id is not None
-
-
-async def test_unblocking_a_client_lets_them_book_again(uow):
-    provider_id, single, _group = await register(uow)
-    anna = await new_client(uow, 1, "Anna")
-    first = await book(uow, provider_id, single, anna, MON_0900)
-    await set_client_blocked(uow(), provider_id, anna, blocked=True, now=FIXED_NOW)
-    assert (await load(uow, first.id)).status is AppointmentStatus.CANCELLED
-    with pytest.raises(ClientBlocked):
-        await book(uow, provider_id, single, anna, TUE_1000)
-    assert await set_client_blocked(uow(), provider_id, anna, blocked=False, now=FIXED_NOW) == []
-    booked = await book(uow, provider_id, single, anna, TUE_1000)
-    assert booked.status is AppointmentStatus.CONFIRMED
-    assert [(c.id, blocked) for c, blocked in await clients_of(uow(), provider_id)] == [
-        (anna, False)
-    ]
-
-
-async def test_a_client_who_never_booked_with_the_provider_cannot_be_blocked(uow):
-    provider_id, _single, _group = await register(uow)
-    other_id, other_single, _other_group = await register(uow)
-    stranger = await new_client(uow, 3, "Carl")
-    elsewhere = await book(uow, other_id, other_single, stranger, MON_0900)
-    with pytest.raises(NotFound):
-        await set_client_blocked(uow(), provider_id, stranger, blocked=True, now=FIXED_NOW)
-    with pytest.raises(NotFound):
-        await set_client_blocked(uow(), provider_id, 999_999, blocked=True, now=FIXED_NOW)
-    assert (await load(uow, elsewhere.id)).status is AppointmentStatus.CONFIRMED
-    assert await clients_of(uow(), provider_id) == []
