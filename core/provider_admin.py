@@ -78,6 +78,9 @@ async def update_appointment_type(
     uow: UnitOfWork, provider_id: int, type_id: int, **changes: Any
 ) -> AppointmentType:
     """Edit one of the provider's own types (``is_active=False`` deactivates it)."""
+    fixed = {"id", "provider_id"} & set(changes)
+    if fixed:
+        raise InvalidProviderData(f"{', '.join(sorted(fixed))}: cannot be changed")
     async with uow:
         await uow.begin_write(provider_id)
         current = await uow.providers.appointment_type(type_id)
