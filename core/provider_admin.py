@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from datetime import time
 from typing import Any
 
 from core.errors import InvalidProviderData, NotFound
 from core.localtime import UnknownTimeZone, zone
-from core.model import AppointmentType, Provider, ProviderSettings
+from core.model import AppointmentType, LateCancelPolicy, Provider, ProviderSettings
 from core.ports import UnitOfWork
 from core.providers import validate_appointment_type
 
@@ -32,8 +33,19 @@ def _checked(provider: Provider, changes: dict[str, Any]) -> Provider:
     for name, value in settings_changes.items():
         if name in SETTING_RANGES:
             low, high = SETTING_RANGES[name]
-            if not isinstance(value, int) or not low <= value <= high:
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise InvalidProviderData(f"{name}: must be a whole number from {low} to {high}")
+        elif name in ("auto_confirm", "remind_provider") and not isinstance(value, bool):
+            raise InvalidProviderData(f"{name}: must be true or false")
+        elif name == "late_cancel_policy":
+            try:
+                settings_changes[name] = LateCancelPolicy(value)
+            except ValueError:
+                raise InvalidProviderData(f"{name}: must be ALLOW or REFUSE") from None
+        elif name == "digest_time" and value is not None and not isinstance(value, time):
+            raise InvalidProviderData(f"{name}: must be a time of day or nothing")
+        elif name == "late_cancel_message" and value is not None and not isinstance(value, str):
+            raise InvalidProviderData(f"{name}: must be text")
     if "timezone" in profile_changes:
         try:
             zone(profile_changes["timezone"])
