@@ -1,4 +1,12 @@
-"""/settings: a provider's rules, changed with buttons (and a little typing)."""
+"""/settings: a provider's rules, changed with buttons (and a little typing).
+
+Every setting is a button on the settings screen (``SettingChoices(code)``).
+Numbers, yes/no and the language are chosen from preset buttons
+(``SetSetting(code, value)``); a value that is not one of the presets (or not in
+``SETTING_RANGES``) is a forged or stale button and changes nothing. The
+late-cancellation text, the time zone and the address are typed
+(state ``SETTING_TEXT``, the code in ``user_data["setting_text"]``).
+"""
 
 from __future__ import annotations
 
@@ -11,39 +19,97 @@ from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
 from conversations.common import answer, pressed, services, show
-from conversations.i18n import SUPPORTED_LOCALES, LOCALE_NAMES, Texts, texts_for
+from conversations.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, Texts, resolve_locale, texts_for
 from conversations.provider_common import Acting, acting, provider_only
 from conversations.states import BROWSING, SETTING_TEXT
 from conversations.timezones import find_zones
-from core.errors import InvalidProviderData
+from core.errors import InvalidProviderData, NotFound
 from core.model import LateCancelPolicy, Provider
-from core.provider_admin import update_provider
+from core.provider_admin import SETTING_RANGES, update_provider
 
-DIGEST_OFF = 9999
+TEXT_KEY = "setting_text"  # user_data: which typed setting the next message is for
+DIGEST_OFF = 9999  # callback values are non-negative: this one means "no morning agenda"
 TEXT_MAX_CHARS = 300
+ZONE_CHOICES_SHOWN = 5
+CLEAR = "-"  # typed instead of the late-cancellation text or the address: remove it
 
 
 @dataclass(frozen=True)
 class Choice:
-    """One numeric setting: its field, the values offered as buttons, its unit."""
+    """One setting chosen with buttons: its field, the values offered, how to show them."""
 
     field: str
     values: tuple[int, ...]
-    unit: str  # "min", "h", "d", "n", "bool", "policy", "clock"
+    unit: str  # "min", "h", "d", "n", "bool", "onoff", "policy", "clock", "lang"
 
 
-CHOICES = {
+CHOICES: dict[str, Choice] = {
     "buf": Choice("buffer_minutes_between_appointments", (0, 5, 10, 15, 30), "min"),
     "not": Choice("min_notice_hours", (0, 1, 2, 4, 12, 24, 48), "h"),
     "adv": Choice("max_advance_days", (7, 14, 30, 60, 90, 180), "d"),
     "lock": Choice("reschedule_lock_hours", (0, 2, 12, 24, 48), "h"),
     "cap": Choice("max_active_bookings_per_client", (0, 1, 2, 3, 5), "n"),
     "auto": Choice("auto_confirm", (1, 0), "bool"),
+    "rem": Choice("remind_provider", (1, 0), "onoff"),
     "late": Choice("late_cancel_policy", (0, 1), "policy"),
     "dig": Choice("digest_time", (DIGEST_OFF, 7 * 60, 8 * 60, 9 * 60), "clock"),
     "lang": Choice("language", tuple(range(len(SUPPORTED_LOCALES))), "lang"),
 }
 TEXT_SETTINGS = ("lmsg", "tz", "addr")
+ORDER = ("buf", "not", "adv", "auto", "late", "lmsg", "lock", "cap", "dig", "rem", "tz", "lang",
+         "addr")
+
+
+def setting_change(code: str, value: int) -> dict[str, object] | None:
+    """The ``update_provider`` change behind ``SetSetting(code, value)``; ``None`` if forged."""
+    choice = CHOICES.get(code)
+    if choice is None or value not in choice.values:
+        return None
+    if choice.field in SETTING_RANGES:
+        low, high = SETTING_RANGES[choice.field]
+        if not low <= value <= high:
+            return None
+    if choice.unit in ("bool", "onoff"):
+        return {choice.field: bool(value)}
+    if code == "late":
+        return {choice.field: LateCancelPolicy.REFUSE if value else LateCancelPolicy.ALLOW}
+    if code == "dig":
+        return {choice.field: None if value == DIGEST_OFF else time(value // 60, value % 60)}
+    if code == "lang":
+        return {choice.field: SUPPORTED_LOCALES[value]}
+    return {choice.field: value}
+
+
+def current_value(provider: Provider, code: str) -> int:
+    """The button value that stands for the provider's current setting ``code``."""
+    s = provider.settings
+    if code == "auto":
+        return int(s.auto_confirm)
+    if code == "rem":
+        return int(s.remind_provider)
+    if code == "late":
+        return int(s.late_cancel_policy is LateCancelPolicy.REFUSE)
+    if code == "dig":
+        digest = s.digest_time
+        return DIGEST_OFF if digest is None else digest.hour * 60 + digest.minute
+    if code == "lang":
+        language = provider.language if provider.language in SUPPORTED_LOCALES else "en"
+        return SUPPORTED_LOCALES.index(language)
+    return int(getattr(s, CHOICES[code].field))
+
+
+def resolve_zone(query: str, locale: str) -> str | list[str]:
+    """The one zone ``query`` names, or the candidates (at most 5, maybe none) to choose from."""
+    zones = find_zones(query.strip(), locale)
+    if len(zones) == 1 or (zones and zones[0].casefold() == query.strip().casefold()):
+        return zones[0]
+    return zones[:ZONE_CHOICES_SHOWN]
+
+
+def clean_text(text: str) -> str | None:
+    """A typed text setting as saved: trimmed; ``None`` (remove it) for ``-``."""
+    text = text.strip()
+    return None if text in ("", CLEAR) else text
 
 
 def _value_label(t: Texts, code: str, value: int) -> str:
@@ -58,25 +124,13 @@ def _value_label(t: Texts, code: str, value: int) -> str:
         return str(value) if value else t._("no limit")
     if unit == "bool":
         return t._("automatically") if value else t._("by hand")
+    if unit == "onoff":
+        return t._("on") if value else t._("off")
     if unit == "policy":
         return t._("refused") if value else t._("allowed, marked late")
     if unit == "clock":
         return t._("off") if value == DIGEST_OFF else f"{value // 60:02d}:{value % 60:02d}"
     return LOCALE_NAMES[SUPPORTED_LOCALES[value]]
-
-
-def _current(provider: Provider, code: str) -> int:
-    s = provider.settings
-    if code == "auto":
-        return int(s.auto_confirm)
-    if code == "late":
-        return int(s.late_cancel_policy is LateCancelPolicy.REFUSE)
-    if code == "dig":
-        return DIGEST_OFF if s.digest_time is None else s.digest_time.hour * 60 + s.digest_time.minute
-    if code == "lang":
-        language = provider.language if provider.language in SUPPORTED_LOCALES else "en"
-        return SUPPORTED_LOCALES.index(language)
-    return getattr(s, CHOICES[code].field)
 
 
 def _names(t: Texts) -> dict[str, str]:
@@ -85,6 +139,7 @@ def _names(t: Texts) -> dict[str, str]:
         "not": t._("Minimum notice"),
         "adv": t._("Booking horizon"),
         "auto": t._("Confirm bookings"),
+        "rem": t._("Reminders for me too"),
         "late": t._("Late cancellation"),
         "lmsg": t._("Late cancellation text"),
         "lock": t._("No reschedules within"),
@@ -96,39 +151,70 @@ def _names(t: Texts) -> dict[str, str]:
     }
 
 
+def _explanations(t: Texts) -> dict[str, str]:
+    return {
+        "buf": t._("Free time kept between two appointments."),
+        "not": t._("How long before the start clients can still book (and cancel on time)."),
+        "adv": t._("How far ahead clients can book."),
+        "auto": t._("Bookings are confirmed automatically, or wait until you confirm them."),
+        "late": t._(
+            "A cancellation within the minimum notice is allowed (marked late) or refused."),
+        "lock": t._("Clients cannot move an appointment this close to its start."),
+        "cap": t._("How many upcoming appointments one client may hold with you."),
+        "dig": t._("Each morning at this time I send you the day's agenda."),
+        "rem": t._("I remind you too, a day and an hour before each confirmed appointment."),
+        "lang": t._("The language I write to you in."),
+    }
+
+
+def _text_value(t: Texts, provider: Provider, code: str) -> str:
+    if code == "tz":
+        name = t.zone_name(provider.timezone)
+        return provider.timezone if name == provider.timezone else f"{name} ({provider.timezone})"
+    if code == "lmsg":
+        return provider.settings.late_cancel_message or "—"
+    return provider.address or "—"
+
+
 def _button(text: str, callback: cb.Callback) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=cb.encode(callback))
 
 
-def _menu(who: Acting) -> tuple[str, InlineKeyboardMarkup]:
+def settings_screen(who: Acting) -> tuple[str, InlineKeyboardMarkup]:
     t, provider = who.texts, who.provider
     names = _names(t)
     lines = [t._("<b>Settings of {name}</b>").format(name=escape(provider.name))]
     rows = []
-    for code in ("buf", "not", "adv", "auto", "late", "lmsg", "lock", "cap", "dig", "tz", "lang", "addr"):
+    for code in ORDER:
         if code in CHOICES:
-            value = _value_label(t, code, _current(provider, code))
-        elif code == "tz":
-            value = provider.timezone
-        elif code == "lmsg":
-            value = provider.settings.late_cancel_message or "—"
+            value = _value_label(t, code, current_value(provider, code))
         else:
-            value = provider.address or "—"
+            value = _text_value(t, provider, code)
         lines.append(f"{names[code]}: {escape(value)}")
         rows.append([_button(names[code], cb.SettingChoices(code))])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-async def _show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, provider: Provider | None = None) -> None:
+async def _show_menu(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, provider: Provider | None = None
+) -> None:
+    """The settings screen; after a change, of the saved ``provider`` (in its new language)."""
     who = acting(context)
     if provider is not None:
-        who = Acting(provider, texts_for(provider.language), who.is_admin)
+        texts = texts_for(resolve_locale(provider.language, who.texts.locale))
+        who = Acting(provider, texts, who.is_admin)
         context.user_data["acting"] = who  # type: ignore[index]
-    await show(update, *_menu(who))
+    await show(update, *settings_screen(who))
+
+
+async def _expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    await show(update, acting(context).texts._("This menu has expired."))
+    return BROWSING
 
 
 @provider_only
 async def cmd_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop(TEXT_KEY, None)  # type: ignore[union-attr]
     await _show_menu(update, context)
     return BROWSING
 
@@ -136,8 +222,25 @@ async def cmd_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 @provider_only
 async def on_settings_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await answer(update)
+    context.user_data.pop(TEXT_KEY, None)  # type: ignore[union-attr]
     await _show_menu(update, context)
     return BROWSING
+
+
+def _text_prompt(t: Texts, provider: Provider, code: str) -> str:
+    prompts = {
+        "lmsg": t._("Type the text clients see when a late cancellation is refused."),
+        "tz": t._("Type your city or time zone, e.g. Berlin or Europe/Berlin."),
+        "addr": t._("Type the address where in-person appointments happen."),
+    }
+    lines = [
+        prompts[code],
+        t._("Now: {value}").format(value=escape(_text_value(t, provider, code))),
+    ]
+    if code != "tz":
+        lines.append(t._("Send “-” to remove it."))
+    lines.append(t._("/cancel keeps the current one."))
+    return "\n".join(lines)
 
 
 @provider_only
@@ -147,80 +250,77 @@ async def on_setting_choices(update: Update, context: ContextTypes.DEFAULT_TYPE)
     who = acting(context)
     t = who.texts
     if button.name in TEXT_SETTINGS:
-        context.user_data["setting_text"] = button.name  # type: ignore[index]
-        prompts = {
-            "lmsg": t._("Type the text clients see when a late cancellation is refused."),
-            "tz": t._("Type your city or time zone, e.g. Berlin or Europe/Berlin."),
-            "addr": t._("Type the address where in-person appointments happen."),
-        }
-        await show(update, prompts[button.name] + "\n" + t._("/cancel keeps the current one."), new_message=True)
+        context.user_data[TEXT_KEY] = button.name  # type: ignore[index]
+        await show(update, _text_prompt(t, who.provider, button.name), new_message=True)
         return SETTING_TEXT
     choice = CHOICES.get(button.name)
     if choice is None:
-        await show(update, t._("This menu has expired."))
-        return BROWSING
-    current = _current(who.provider, button.name)
+        return await _expired(update, context)
+    current = current_value(who.provider, button.name)
     rows = [
-        [_button(("• " if v == current else "") + _value_label(t, button.name, v), cb.SetSetting(button.name, v))]
+        [_button(("• " if v == current else "") + _value_label(t, button.name, v),
+                 cb.SetSetting(button.name, v))]
         for v in choice.values
     ]
     rows.append([_button("« " + t._("Back"), cb.SettingsMenu())])
-    await show(update, _names(t)[button.name], InlineKeyboardMarkup(rows))
+    text = f"<b>{_names(t)[button.name]}</b>\n{_explanations(t).get(button.name, '')}"
+    await show(update, text, InlineKeyboardMarkup(rows))
     return BROWSING
-
-
-def _change(code: str, value: int) -> dict[str, object]:
-    field = CHOICES[code].field
-    if code == "auto":
-        return {field: bool(value)}
-    if code == "late":
-        return {field: LateCancelPolicy.REFUSE if value else LateCancelPolicy.ALLOW}
-    if code == "dig":
-        return {field: None if value == DIGEST_OFF else time(value // 60, value % 60)}
-    if code == "lang":
-        return {field: SUPPORTED_LOCALES[value]}
-    return {field: value}
 
 
 @provider_only
 async def on_set_setting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     button = pressed(update, cb.SetSetting)
     await answer(update)
-    who = acting(context)
-    choice = CHOICES.get(button.name)
-    if choice is None or button.value not in choice.values:
-        await show(update, who.texts._("This menu has expired."))  # a forged value
-        return BROWSING
-    provider = await update_provider(services(context).uow(), who.provider.id, **_change(button.name, button.value))  # type: ignore[arg-type]
+    change = setting_change(button.name, button.value)
+    if change is None:  # not one of the offered values: forged or from an old version
+        return await _expired(update, context)
+    try:
+        provider = await update_provider(
+            services(context).uow(), acting(context).provider.id, **change  # type: ignore[arg-type]
+        )
+    except (InvalidProviderData, NotFound):
+        return await _expired(update, context)
     await _show_menu(update, context, provider)
     return BROWSING
 
 
 @provider_only
 async def on_setting_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    code = context.user_data.pop("setting_text", None)  # type: ignore[union-attr]
+    code = context.user_data.get(TEXT_KEY)  # type: ignore[union-attr]
     who = acting(context)
     t = who.texts
-    text = (update.effective_message.text or "").strip()[:TEXT_MAX_CHARS]  # type: ignore[union-attr]
-    if code is None:
+    if code not in TEXT_SETTINGS:
+        context.user_data.pop(TEXT_KEY, None)  # type: ignore[union-attr]
+        await _show_menu(update, context)
         return BROWSING
+    text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+    if len(text) > TEXT_MAX_CHARS:
+        await show(update, t._("That is too long: at most {n} characters. Please shorten it.")
+                   .format(n=TEXT_MAX_CHARS))
+        return SETTING_TEXT
     if code == "tz":
-        zones = find_zones(text, t.locale)
-        if len(zones) != 1:
-            context.user_data["setting_text"] = code  # type: ignore[index]
-            hint = t._("Which one? {zones}").format(zones=", ".join(zones[:5])) if zones else t._(
-                "I don't know “{query}”. Try a big city near you, e.g. Berlin.").format(query=escape(text[:40]))
+        found = resolve_zone(text, t.locale)
+        if isinstance(found, list):
+            if found:
+                hint = t._("Which one? {zones}").format(zones=escape(", ".join(found)))
+            else:
+                hint = t._("I don't know “{query}”. Try a big city near you, e.g. Berlin.").format(
+                    query=escape(text[:40]))
             await show(update, hint)
             return SETTING_TEXT
-        change: dict[str, object] = {"timezone": zones[0]}
+        change: dict[str, object] = {"timezone": found}
     elif code == "lmsg":
-        change = {"late_cancel_message": text or None}
+        change = {"late_cancel_message": clean_text(text)}
     else:
-        change = {"address": text or None}
+        change = {"address": clean_text(text)}
     try:
-        provider = await update_provider(services(context).uow(), who.provider.id, **change)  # type: ignore[arg-type]
+        provider = await update_provider(
+            services(context).uow(), who.provider.id, **change  # type: ignore[arg-type]
+        )
     except InvalidProviderData:
         await show(update, t._("That did not work; please try again."))
-        return BROWSING
+        return SETTING_TEXT
+    context.user_data.pop(TEXT_KEY, None)  # type: ignore[union-attr]
     await _show_menu(update, context, provider)
     return BROWSING

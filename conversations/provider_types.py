@@ -1,93 +1,302 @@
-"""/types: a provider's appointment types — list, add (guided), edit, deactivate."""
+"""/types: a provider's appointment types — list, add (guided), edit one field, deactivate.
+
+Adding asks name → minutes → price → video or in person → group size, keeping the
+answers in ``user_data["type_draft"]``. Editing one field of a saved type reuses
+the same text steps with ``user_data["type_edit"] = (type_id, field)``. A wrong
+answer says what was wrong, asks again with an example and stays in the same
+state; /cancel (handled elsewhere) leaves. A button naming a type that is not
+the acting provider's answers "This menu has expired." and changes nothing.
+"""
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import cache
 from html import escape
+from typing import Any
 
-from babel.numbers import list_currencies
+from babel.numbers import get_currency_precision, list_currencies
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
 from conversations.common import answer, pressed, services, show
+from conversations.i18n import Texts
 from conversations.provider_common import acting, provider_only
+from conversations.provider_parsing import ParseError
 from conversations.states import BROWSING, TYPE_CAPACITY, TYPE_DURATION, TYPE_NAME, TYPE_PRICE
-from conversations.texts import type_summary
 from core.errors import InvalidProviderData, NotFound
-from core.model import AppointmentType
+from core.model import MAX_APPOINTMENT_MINUTES, AppointmentType
 from core.provider_admin import add_appointment_type, provider_types, update_appointment_type
 
 DRAFT, EDIT = "type_draft", "type_edit"
-FREE_WORDS = {"free", "0", "бесплатно", "gratis"}
-_PRICE = re.compile(r"^(\d{1,7}(?:[.,]\d{1,2})?)\s*([A-Za-z]{3})?$")
+NAME_MAX_CHARS = 80
+MIN_MINUTES, MAX_MINUTES = 5, MAX_APPOINTMENT_MINUTES
+MAX_SEATS = 100
 FIELD_STATES = {"name": TYPE_NAME, "dur": TYPE_DURATION, "price": TYPE_PRICE, "cap": TYPE_CAPACITY}
+FIELDS = ("name", "dur", "price", "mode", "cap")  # TypeEdit.field; "mode" is chosen with buttons
+MODEL_FIELDS = {"name": "name", "dur": "duration_minutes", "cap": "max_participants"}
+# Each step of adding a type, the draft key it needs first, and the next step.
+NEEDS = {"name": None, "dur": "name", "price": "dur", "mode": "price", "cap": "mode"}
+NEXT = {"name": "dur", "dur": "price", "price": "mode", "mode": "cap", "cap": None}
+
+Price = tuple[Decimal | None, str | None]  # (amount, ISO 4217 code); (None, None) is free
+FREE: Price = (None, None)
+FREE_WORDS = frozenset({"free", "0", "бесплатно", "gratis", "gratuito"})
+CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "₽": "RUB"}
+_AMOUNT = r"([0-9]{1,7}(?:[.,][0-9]{1,2})?)"  # "1,000" is no price: too ambiguous
+_CODE = r"([A-Za-z]{3}|[€£₽])"
+_AMOUNT_FIRST = re.compile(rf"^{_AMOUNT}\s*{_CODE}?$")
+_CODE_FIRST = re.compile(rf"^{_CODE}\s*{_AMOUNT}$")
+_MINUTES = re.compile(r"^([0-9]{1,4})\s*(?:m|min|mins|minutes?|minutos?|мин|минут[аы]?)?\.?$")
 
 
-def parse_price(text: str, default_currency: str | None) -> tuple[Decimal | None, str | None] | None:
-    """``60 EUR``, ``35,50 EUR``, ``free`` → (amount, currency); ``None`` when not a price."""
-    text = text.strip()
-    if text.casefold() in FREE_WORDS:
-        return None, None
-    match = _PRICE.match(text)
-    if not match:
-        return None
-    currency = (match.group(2) or default_currency or "").upper()
-    if currency not in list_currencies():
-        return None
-    try:
-        amount = Decimal(match.group(1).replace(",", "."))
-    except InvalidOperation:
-        return None
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def parse_price(
+    text: str, default_currency: str | None = None, free_words: frozenset[str] = FREE_WORDS
+) -> Price | ParseError:
+    """``60 EUR``, ``35,50 eur``, ``EUR 60``, ``60€`` → (amount, code); free or zero → FREE.
+
+    A bare number takes ``default_currency``. ``ParseError.code``: "form" (not a price),
+    "no_currency" (bare number, no default), "currency" (not ISO 4217), "decimals" (9.5 JPY).
+    """
+    raw = " ".join(text.split())
+    if raw.casefold() in free_words:
+        return FREE
+    if match := _AMOUNT_FIRST.match(raw):
+        amount_text, code = match.group(1), match.group(2)
+    elif match := _CODE_FIRST.match(raw):
+        code, amount_text = match.group(1), match.group(2)
+    else:
+        return ParseError("form", raw)
+    amount = Decimal(amount_text.replace(",", "."))
+    currency = CURRENCY_SIGNS.get(code, code.upper()) if code else default_currency
+    if currency and currency not in _currencies():
+        return ParseError("currency", currency)
+    if amount == 0:
+        return FREE
+    if not currency:
+        return ParseError("no_currency", amount_text)
+    if amount % (Decimal(10) ** -get_currency_precision(currency)):
+        return ParseError("decimals", currency)
     return amount, currency
 
 
-def parse_whole(text: str, low: int, high: int) -> int | None:
+def parse_minutes(text: str) -> int | None:
+    """A whole number of minutes from 5 to 1440 ("45", "45 min"); ``None`` otherwise."""
+    match = _MINUTES.match(" ".join(text.split()).casefold())
+    minutes = int(match.group(1)) if match else 0
+    return minutes if MIN_MINUTES <= minutes <= MAX_MINUTES else None
+
+
+def parse_seats(text: str) -> int | None:
+    """How many clients at once: a whole number from 1 to 100; ``None`` otherwise."""
     text = text.strip()
-    if not text.isdigit():
-        return None
-    value = int(text)
-    return value if low <= value <= high else None
+    seats = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else 0
+    return seats if 1 <= seats <= MAX_SEATS else None
+
+
+def clean_name(text: str) -> str | None:
+    """A type's name with its spaces tidied, 1 to 80 characters; ``None`` otherwise."""
+    name = " ".join(text.split())
+    return name if 1 <= len(name) <= NAME_MAX_CHARS else None
+
+
+def default_currency(types: list[AppointmentType], type_id: int | None = None) -> str | None:
+    """What a bare number means: type ``type_id``'s currency, else the latest priced type's."""
+    priced = sorted((a for a in types if a.currency and a.price is not None),
+                    key=lambda a: a.id or 0)
+    chosen = [a for a in priced if a.id == type_id] or priced
+    return chosen[-1].currency if chosen else None
 
 
 def _button(text: str, callback: cb.Callback) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=cb.encode(callback))
 
 
-async def _own_type(context: ContextTypes.DEFAULT_TYPE, type_id: int) -> AppointmentType | None:
-    for appt_type in await provider_types(services(context).uow(), acting(context).provider.id):  # type: ignore[arg-type]
-        if appt_type.id == type_id:
-            return appt_type
-    return None
+def _value(t: Texts, appt_type: AppointmentType, field: str) -> str:
+    """One field of a type as shown in HTML messages."""
+    if field == "name":
+        return escape(appt_type.name)
+    if field == "dur":
+        return t.format_duration(appt_type.duration_minutes)
+    if field == "price":
+        if appt_type.price is None or not appt_type.currency:
+            return t._("free")
+        return t.format_price(appt_type.price, appt_type.currency)
+    if field == "mode":
+        return t._("Video call") if appt_type.is_virtual else t._("In person")
+    return str(appt_type.max_participants)
 
 
-async def _show_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    t = acting(context).texts
-    types = await provider_types(services(context).uow(), acting(context).provider.id)  # type: ignore[arg-type]
-    rows = [[_button("➕ " + t._("Add a type"), cb.TypeEdit(0, "name"))]]
-    rows += [
-        [_button(a.name + ("" if a.is_active else " (" + t._("off") + ")"), cb.TypeEntry(a.id))]  # type: ignore[arg-type]
-        for a in types
+def type_screen(t: Texts, appt_type: AppointmentType) -> tuple[str, InlineKeyboardMarkup]:
+    labels = {"name": t._("Name"), "dur": t._("Duration"), "price": t._("Price"),
+              "mode": t._("Video call or in person"), "cap": t._("Group size")}
+    lines = [
+        f"<b>{_value(t, appt_type, 'name')}</b>",
+        *(f"{labels[f]}: {_value(t, appt_type, f)}" for f in ("dur", "price", "cap")),
+        _value(t, appt_type, "mode"),
+        ("✅ " + t._("bookable")) if appt_type.is_active else ("⏸ " + t._("not bookable")),
     ]
-    text = t._("Your appointment types:") if types else t._("No appointment types yet: add one.")
-    await show(update, text, InlineKeyboardMarkup(rows))
-
-
-async def _show_type(update: Update, context: ContextTypes.DEFAULT_TYPE, appt_type: AppointmentType) -> None:
-    t = acting(context).texts
-    state = t._("bookable") if appt_type.is_active else t._("not bookable")
-    text = f"<b>{escape(appt_type.name)}</b>\n{type_summary(t, appt_type)}\n{state}"
     tid = appt_type.id or 0
+    edit = {f: _button("✏️ " + labels[f], cb.TypeEdit(tid, f)) for f in FIELDS}
     rows = [
-        [_button(t._("Name"), cb.TypeEdit(tid, "name")), _button(t._("Duration"), cb.TypeEdit(tid, "dur"))],
-        [_button(t._("Price"), cb.TypeEdit(tid, "price")), _button(t._("Group size"), cb.TypeEdit(tid, "cap"))],
-        [_button(t._("Video call"), cb.TypeMode(tid, True)), _button(t._("In person"), cb.TypeMode(tid, False))],
+        [edit["name"], edit["dur"]],
+        [edit["price"], edit["cap"]],
+        [edit["mode"]],
         [_button(t._("Deactivate") if appt_type.is_active else t._("Reactivate"),
                  cb.TypeToggle(tid, not appt_type.is_active))],
         [_button("« " + t._("Back"), cb.TypesMenu())],
     ]
-    await show(update, text, InlineKeyboardMarkup(rows))
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def _mode_markup(t: Texts, type_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        _button(t._("Video call"), cb.TypeMode(type_id, True)),
+        _button(t._("In person"), cb.TypeMode(type_id, False)),
+    ]])
+
+
+def _prompt(t: Texts, field: str, currency: str | None = None) -> str:
+    if field == "mode":
+        return t._("Video call or in person?")
+    prompt = {
+        "name": t._("What is the appointment called? (e.g. Consultation)"),
+        "dur": t._("How many minutes does it last? (5 to 1440, e.g. 30)"),
+        "price": t._("What does it cost? (e.g. 60 EUR, 35.50 EUR, or free)"),
+        "cap": t._("How many clients at once? (1 for one-to-one, up to 100)"),
+    }[field]
+    if field == "price" and currency:
+        prompt += "\n" + t._("A number alone means {currency}.").format(currency=currency)
+    return prompt
+
+
+def _problem(t: Texts, field: str, error: ParseError | None, typed: str) -> str:
+    """What was wrong with an answer: the line above the repeated question."""
+    if field == "name":
+        return t._("The name must be 1 to {n} characters long.").format(n=NAME_MAX_CHARS)
+    detail = escape(error.detail if error else " ".join(typed.split())[:40])
+    if field == "dur":
+        return t._("“{detail}” is not a whole number of minutes from 5 to 1440.").format(
+            detail=detail)
+    if field == "cap":
+        return t._("“{detail}” is not a whole number from 1 to 100.").format(detail=detail)
+    reasons = {
+        "no_currency": t._("Which currency is “{detail}” in? Add its code, like EUR."),
+        "currency": t._(
+            "“{detail}” is not a currency code: use three letters like EUR, USD or RUB."),
+        "decimals": t._("Prices in {detail} cannot have that many decimals."),
+    }
+    code = error.code if error else "form"
+    return reasons.get(code, t._("“{detail}” is not a price.")).format(detail=detail)
+
+
+async def _types(context: ContextTypes.DEFAULT_TYPE) -> list[AppointmentType]:
+    return await provider_types(services(context).uow(), acting(context).provider.id)  # type: ignore[arg-type]
+
+
+async def _own_type(context: ContextTypes.DEFAULT_TYPE, type_id: int) -> AppointmentType | None:
+    """The acting provider's type ``type_id``; ``None`` for anyone else's, or none."""
+    async with services(context).uow() as unit:
+        appt_type = await unit.providers.appointment_type(type_id)
+    if appt_type is None or appt_type.provider_id != acting(context).provider.id:
+        return None
+    return appt_type
+
+
+async def _currency(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    edit = context.user_data.get(EDIT)  # type: ignore[union-attr]
+    return default_currency(await _types(context), edit[0] if edit else None)
+
+
+async def _show_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    t = acting(context).texts
+    types = await _types(context)
+    lines = [t._("Your appointment types:") if types else t._("No appointment types yet: add one.")]
+    rows = []
+    for a in types:
+        off = "" if a.is_active else " (" + t._("off") + ")"
+        summary = f"{_value(t, a, 'dur')}, {_value(t, a, 'price')}"
+        lines.append(f"• {_value(t, a, 'name')}{off}: {summary}")
+        rows.append([_button(("" if a.is_active else "⏸ ") + a.name[:60], cb.TypeEntry(a.id))])  # type: ignore[arg-type]
+    rows.append([_button("➕ " + t._("Add a type"), cb.TypeEdit(0, "name"))])
+    await show(update, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+async def _expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    await show(update, acting(context).texts._("This menu has expired."))
+    return BROWSING
+
+
+async def _save(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, type_id: int, **changes: Any
+) -> int:
+    try:
+        updated = await update_appointment_type(
+            services(context).uow(), acting(context).provider.id, type_id, **changes  # type: ignore[arg-type]
+        )
+    except (NotFound, InvalidProviderData):
+        return await _expired(update, context)
+    await show(update, *type_screen(acting(context).texts, updated))
+    return BROWSING
+
+
+async def _add(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> int:
+    amount, currency = draft["price"]
+    new = AppointmentType(None, None, draft["name"], draft["dur"], is_virtual=draft["mode"],
+                          price=amount, currency=currency, max_participants=draft["cap"])
+    try:
+        added = await add_appointment_type(
+            services(context).uow(), acting(context).provider.id, new  # type: ignore[arg-type]
+        )
+    except InvalidProviderData:
+        return await _expired(update, context)
+    await show(update, *type_screen(acting(context).texts, added))
+    return BROWSING
+
+
+async def _again(update: Update, context: ContextTypes.DEFAULT_TYPE, field: str,
+                 error: ParseError | None = None, currency: str | None = None) -> int:
+    """A wrong answer: say what was wrong, ask again (with an example), stay in this step."""
+    t = acting(context).texts
+    typed = update.effective_message.text or ""  # type: ignore[union-attr]
+    await show(update, _problem(t, field, error, typed) + "\n" + _prompt(t, field, currency))
+    return FIELD_STATES[field]
+
+
+async def _step(update: Update, context: ContextTypes.DEFAULT_TYPE, field: str, value: Any) -> int:
+    """A good answer: save it to the type being edited, or add it to the draft and ask on."""
+    edit = context.user_data.get(EDIT)  # type: ignore[union-attr]
+    if edit is not None and edit[1] == field:
+        context.user_data.pop(EDIT)  # type: ignore[union-attr]
+        if field == "price":
+            return await _save(update, context, edit[0], price=value[0], currency=value[1])
+        return await _save(update, context, edit[0], **{MODEL_FIELDS[field]: value})
+    draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
+    needed = NEEDS[field]
+    if draft is None or (needed is not None and needed not in draft):
+        return await _expired(update, context)
+    draft[field] = value
+    following = NEXT[field]
+    if following is None:
+        return await _add(update, context, context.user_data.pop(DRAFT))  # type: ignore[union-attr]
+    t = acting(context).texts
+    if following == "mode":
+        await show(update, _prompt(t, "mode"), _mode_markup(t, 0))
+        return BROWSING
+    currency = await _currency(context) if following == "price" else None
+    await show(update, _prompt(t, following, currency), new_message=field == "mode")
+    return FIELD_STATES[following]
+
+
+def _typed(update: Update) -> str:
+    return update.effective_message.text or ""  # type: ignore[union-attr]
 
 
 @provider_only
@@ -109,110 +318,41 @@ async def on_type_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     await answer(update)
     appt_type = await _own_type(context, button.type_id)
     if appt_type is None:
-        await show(update, acting(context).texts._("This menu has expired."))
-        return BROWSING
-    await _show_type(update, context, appt_type)
+        return await _expired(update, context)
+    await show(update, *type_screen(acting(context).texts, appt_type))
     return BROWSING
-
-
-async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, type_id: int, **changes: object) -> None:
-    try:
-        updated = await update_appointment_type(
-            services(context).uow(), acting(context).provider.id, type_id, **changes  # type: ignore[arg-type]
-        )
-    except (NotFound, InvalidProviderData):
-        await show(update, acting(context).texts._("This menu has expired."))
-        return
-    await _show_type(update, context, updated)
 
 
 @provider_only
 async def on_type_toggle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     button = pressed(update, cb.TypeToggle)
     await answer(update)
-    await _save(update, context, button.type_id, is_active=button.active)
-    return BROWSING
-
-
-def _prompt(context: ContextTypes.DEFAULT_TYPE, field: str) -> str:
-    t = acting(context).texts
-    prompts = {
-        "name": t._("What is the appointment called? (e.g. Consultation)"),
-        "dur": t._("How many minutes does it last? (5 to 1440, e.g. 30)"),
-        "price": t._("What does it cost? (e.g. 60 EUR, 35.50 EUR, or free)"),
-        "cap": t._("How many clients at once? (1 for one-to-one, up to 100)"),
-    }
-    return prompts[field]
+    return await _save(update, context, button.type_id, is_active=button.active)
 
 
 @provider_only
 async def on_type_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     button = pressed(update, cb.TypeEdit)
     await answer(update)
-    if button.field not in FIELD_STATES or (button.type_id and await _own_type(context, button.type_id) is None):
-        await show(update, acting(context).texts._("This menu has expired."))
-        return BROWSING
-    if button.type_id == 0:
+    t = acting(context).texts
+    if button.type_id == 0:  # "➕ Add a type": the guided steps, from the name
+        if button.field != "name":
+            return await _expired(update, context)
         context.user_data[DRAFT] = {}  # type: ignore[index]
         context.user_data.pop(EDIT, None)  # type: ignore[union-attr]
-    else:
-        context.user_data[EDIT] = (button.type_id, button.field)  # type: ignore[index]
-    await show(update, _prompt(context, button.field), new_message=True)
-    return FIELD_STATES[button.field]
-
-
-async def _field_done(update: Update, context: ContextTypes.DEFAULT_TYPE, field: str, value: object, next_field: str | None) -> int:
-    """Save an edited field, or store it in the draft and ask the next question."""
-    edit = context.user_data.get(EDIT)  # type: ignore[union-attr]
-    if edit is not None and edit[1] == field:
-        context.user_data.pop(EDIT)  # type: ignore[union-attr]
-        names = {"name": "name", "dur": "duration_minutes", "cap": "max_participants"}
-        if field == "price":
-            amount, currency = value  # type: ignore[misc]
-            await _save(update, context, edit[0], price=amount, currency=currency)
-        else:
-            await _save(update, context, edit[0], **{names[field]: value})
-        return BROWSING
-    draft = context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr]
-    draft[field] = value
-    t = acting(context).texts
-    if next_field is not None:
-        await show(update, _prompt(context, next_field))
-        return FIELD_STATES[next_field]
-    markup = InlineKeyboardMarkup([[
-        _button(t._("Video call"), cb.TypeMode(0, True)), _button(t._("In person"), cb.TypeMode(0, False)),
-    ]])
-    await show(update, t._("Video call or in person?"), markup)
-    return BROWSING
-
-
-@provider_only
-async def on_type_name(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    name = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
-    if not 1 <= len(name) <= 200:
-        await show(update, _prompt(context, "name"))
+        await show(update, _prompt(t, "name"), new_message=True)
         return TYPE_NAME
-    return await _field_done(update, context, "name", name, "dur")
-
-
-@provider_only
-async def on_type_duration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    minutes = parse_whole(update.effective_message.text or "", 5, 1440)  # type: ignore[union-attr]
-    if minutes is None:
-        await show(update, _prompt(context, "dur"))
-        return TYPE_DURATION
-    return await _field_done(update, context, "dur", minutes, "price")
-
-
-@provider_only
-async def on_type_price(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    types = await provider_types(services(context).uow(), acting(context).provider.id)  # type: ignore[arg-type]
-    last_currency = next((a.currency for a in reversed(types) if a.currency), None)
-    price = parse_price(update.effective_message.text or "", last_currency)  # type: ignore[union-attr]
-    if price is None:
-        await show(update, _prompt(context, "price"))
-        return TYPE_PRICE
-    return await _field_done(update, context, "price", price, None)
+    appt_type = await _own_type(context, button.type_id)
+    if appt_type is None or button.field not in FIELDS:
+        return await _expired(update, context)
+    now = t._("Now: {value}").format(value=_value(t, appt_type, button.field))
+    if button.field == "mode":
+        await show(update, _prompt(t, "mode") + "\n" + now, _mode_markup(t, button.type_id))
+        return BROWSING
+    context.user_data[EDIT] = (button.type_id, button.field)  # type: ignore[index]
+    currency = await _currency(context) if button.field == "price" else None
+    await show(update, _prompt(t, button.field, currency) + "\n" + now, new_message=True)
+    return FIELD_STATES[button.field]
 
 
 @provider_only
@@ -220,38 +360,40 @@ async def on_type_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     button = pressed(update, cb.TypeMode)
     await answer(update)
     if button.type_id:
-        if await _own_type(context, button.type_id) is None:
-            await show(update, acting(context).texts._("This menu has expired."))
-            return BROWSING
-        await _save(update, context, button.type_id, is_virtual=button.virtual)
-        return BROWSING
-    draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
-    if not draft or "price" not in draft:
-        await show(update, acting(context).texts._("This menu has expired."))
-        return BROWSING
-    draft["virtual"] = button.virtual
-    await show(update, _prompt(context, "cap"), new_message=True)
-    return TYPE_CAPACITY
+        return await _save(update, context, button.type_id, is_virtual=button.virtual)
+    context.user_data.pop(EDIT, None)  # type: ignore[union-attr]
+    return await _step(update, context, "mode", button.virtual)
+
+
+@provider_only
+async def on_type_name(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    name = clean_name(_typed(update))
+    if name is None:
+        return await _again(update, context, "name")
+    return await _step(update, context, "name", name)
+
+
+@provider_only
+async def on_type_duration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    minutes = parse_minutes(_typed(update))
+    if minutes is None:
+        return await _again(update, context, "dur")
+    return await _step(update, context, "dur", minutes)
+
+
+@provider_only
+async def on_type_price(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    currency = await _currency(context)
+    free_words = FREE_WORDS | {acting(context).texts._("free").casefold()}
+    price = parse_price(_typed(update), currency, free_words)
+    if isinstance(price, ParseError):
+        return await _again(update, context, "price", price, currency)
+    return await _step(update, context, "price", price)
 
 
 @provider_only
 async def on_type_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    seats = parse_whole(update.effective_message.text or "", 1, 100)  # type: ignore[union-attr]
+    seats = parse_seats(_typed(update))
     if seats is None:
-        await show(update, _prompt(context, "cap"))
-        return TYPE_CAPACITY
-    edit = context.user_data.get(EDIT)  # type: ignore[union-attr]
-    if edit is not None and edit[1] == "cap":
-        return await _field_done(update, context, "cap", seats, None)
-    draft = context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-    if not draft or "virtual" not in draft:
-        await show(update, acting(context).texts._("This menu has expired."))
-        return BROWSING
-    amount, currency = draft["price"]
-    added = await add_appointment_type(
-        services(context).uow(), acting(context).provider.id,  # type: ignore[arg-type]
-        AppointmentType(None, None, draft["name"], draft["dur"], is_virtual=draft["virtual"],
-                        price=amount, currency=currency, max_participants=seats),
-    )
-    await _show_type(update, context, added)
-    return BROWSING
+        return await _again(update, context, "cap")
+    return await _step(update, context, "cap", seats)

@@ -97,3 +97,17 @@ async def test_rescheduling_resets_the_reminders(bot):
     await ana.tap(0)
     await poll(bot, datetime(2026, 12, 1, 7, 30, tzinfo=UTC))  # an hour before the new time
     assert "starts in an hour" in ana.bot_messages[-1].text
+
+
+async def test_a_provider_who_opts_in_gets_reminders_too(bot):
+    from tests.e2e.test_provider_journey import book_with_lena, lena_with_hours_and_a_type
+
+    lena = await lena_with_hours_and_a_type(bot)
+    await lena.send("/settings")
+    await lena.tap("Reminders for me too")
+    await lena.tap("on")
+    tom = bot.user(41, "Tom")
+    await book_with_lena(bot, tom)
+    await poll(bot, MONDAY_NINE_BERLIN - timedelta(minutes=50))
+    assert "In an hour" in lena.bot_messages[-1].text and "Tom" in lena.bot_messages[-1].text
+    assert "starts in an hour" in tom.bot_messages[-1].text
