@@ -7,17 +7,7 @@ falls through to the client side.
 
 from __future__ import annotations
 
-import warnings
-
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
 from conversations import callbacks as cb
 from conversations import (
@@ -37,12 +27,7 @@ from conversations.states import (
     TYPE_NAME,
     TYPE_PRICE,
 )
-
-TEXT = filters.TEXT & ~filters.COMMAND
-
-
-def _on(button: type[cb.Callback], handler) -> CallbackQueryHandler:  # type: ignore[no-untyped-def]
-    return CallbackQueryHandler(handler, pattern=cb.pattern(button))
+from conversations.wiring import conversation, on_button
 
 
 def _routes() -> list[BaseHandler]:
@@ -57,44 +42,40 @@ def _routes() -> list[BaseHandler]:
         CommandHandler("clients", provider_agenda.cmd_clients),
         CommandHandler("settings", provider_settings.cmd_settings),
         CommandHandler("types", provider_types.cmd_types),
-        _on(cb.BlockDecision, provider_calendar.on_block_decision),
-        _on(cb.Unblock, provider_calendar.on_unblock),
-        _on(cb.AgendaDay, provider_agenda.on_agenda_day),
-        _on(cb.AgendaEntry, provider_agenda.on_entry),
-        _on(cb.ProviderConfirm, provider_agenda.on_confirm),
-        _on(cb.ProviderDecline, provider_agenda.on_decline),
-        _on(cb.ProviderCancel, provider_agenda.on_cancel),
-        _on(cb.ProviderComplete, provider_agenda.on_complete),
-        _on(cb.ProviderNoShow, provider_agenda.on_no_show),
-        _on(cb.ClientList, provider_agenda.on_client_list),
-        _on(cb.ClientBlockToggle, provider_agenda.on_client_block),
-        _on(cb.SettingsMenu, provider_settings.on_settings_menu),
-        _on(cb.SettingChoices, provider_settings.on_setting_choices),
-        _on(cb.SetSetting, provider_settings.on_set_setting),
-        _on(cb.TypesMenu, provider_types.on_types_menu),
-        _on(cb.TypeEntry, provider_types.on_type_entry),
-        _on(cb.TypeToggle, provider_types.on_type_toggle),
-        _on(cb.TypeEdit, provider_types.on_type_edit),
-        _on(cb.TypeMode, provider_types.on_type_mode),
+        on_button(cb.BlockDecision, provider_calendar.on_block_decision),
+        on_button(cb.Unblock, provider_calendar.on_unblock),
+        on_button(cb.AgendaDay, provider_agenda.on_agenda_day),
+        on_button(cb.AgendaEntry, provider_agenda.on_entry),
+        on_button(cb.ProviderConfirm, provider_agenda.on_confirm),
+        on_button(cb.ProviderDecline, provider_agenda.on_decline),
+        on_button(cb.ProviderCancel, provider_agenda.on_cancel),
+        on_button(cb.ProviderComplete, provider_agenda.on_complete),
+        on_button(cb.ProviderNoShow, provider_agenda.on_no_show),
+        on_button(cb.ClientList, provider_agenda.on_client_list),
+        on_button(cb.ClientBlockToggle, provider_agenda.on_client_block),
+        on_button(cb.SettingsMenu, provider_settings.on_settings_menu),
+        on_button(cb.SettingChoices, provider_settings.on_setting_choices),
+        on_button(cb.SetSetting, provider_settings.on_set_setting),
+        on_button(cb.TypesMenu, provider_types.on_types_menu),
+        on_button(cb.TypeEntry, provider_types.on_type_entry),
+        on_button(cb.TypeToggle, provider_types.on_type_toggle),
+        on_button(cb.TypeEdit, provider_types.on_type_edit),
+        on_button(cb.TypeMode, provider_types.on_type_mode),
     ]
 
 
 def provider_conversation() -> ConversationHandler:
-    routes = _routes()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=routes,
-            states={
-                BROWSING: routes,
-                PROVIDER_CANCEL_REASON: [*routes, MessageHandler(TEXT, provider_agenda.on_cancel_reason)],
-                TYPE_NAME: [*routes, MessageHandler(TEXT, provider_types.on_type_name)],
-                TYPE_DURATION: [*routes, MessageHandler(TEXT, provider_types.on_type_duration)],
-                TYPE_PRICE: [*routes, MessageHandler(TEXT, provider_types.on_type_price)],
-                TYPE_CAPACITY: [*routes, MessageHandler(TEXT, provider_types.on_type_capacity)],
-                SETTING_TEXT: [*routes, MessageHandler(TEXT, provider_settings.on_setting_text)],
-            },
-            fallbacks=[CommandHandler("cancel", preferences.cmd_cancel)],
-            allow_reentry=True,
-            name="provider",
-        )
+    return conversation(
+        "provider",
+        _routes(),
+        {
+            PROVIDER_CANCEL_REASON: provider_agenda.on_cancel_reason,
+            TYPE_NAME: provider_types.on_type_name,
+            TYPE_DURATION: provider_types.on_type_duration,
+            TYPE_PRICE: provider_types.on_type_price,
+            TYPE_CAPACITY: provider_types.on_type_capacity,
+            SETTING_TEXT: provider_settings.on_setting_text,
+        },
+        idle_state=BROWSING,
+        cancel=preferences.cmd_cancel,
+    )

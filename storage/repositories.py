@@ -195,22 +195,7 @@ class SqlAppointmentRepository:
             raise
 
     async def _copy(self, appointment: Appointment, row: AppointmentRow) -> None:
-        if not appointment.start < appointment.end <= appointment.start + MAX_APPOINTMENT_LENGTH:
-            raise ValueError(f"appointment length out of range: {appointment.start}..{appointment.end}")
-        row.provider_id = appointment.provider_id
-        row.client_id = appointment.client_id
-        row.type_id = appointment.type_id
-        row.starts_at = appointment.start
-        row.ends_at = appointment.end
-        row.status = appointment.status.value
-        row.notes = appointment.notes
-        row.created_at = appointment.created_at
-        row.updated_at = appointment.updated_at
-        row.cancelled_at = appointment.cancelled_at
-        row.cancel_reason = appointment.cancel_reason
-        row.cancelled_by = appointment.cancelled_by.value if appointment.cancelled_by else None
-        row.late_cancel = appointment.late_cancel
-        row.start_set_at = appointment.start_set_at
+        mapping.copy_appointment(appointment, row)
         row.seat_group = await self._seat_group(appointment)
 
     async def _seat_group(self, appointment: Appointment) -> str | None:

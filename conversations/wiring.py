@@ -1,0 +1,59 @@
+"""Building the bot's ConversationHandlers the same way for clients and providers.
+
+Every command and button is both an entry point and a handler of every state,
+so it works with no conversation at all (after a restart, say); states differ
+only in what a typed message means. With ``allow_reentry`` entry points are
+tried first, so they never include a text handler.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from conversations import callbacks as cb
+
+TEXT = filters.TEXT & ~filters.COMMAND
+
+
+def on_button(button: type[cb.Callback], handler: Callable) -> CallbackQueryHandler:  # type: ignore[type-arg]
+    return CallbackQueryHandler(handler, pattern=cb.pattern(button))
+
+
+def conversation(
+    name: str,
+    routes: list[BaseHandler],
+    text_steps: Mapping[int, Callable],  # type: ignore[type-arg]
+    *,
+    idle_state: int,
+    cancel: Callable,  # type: ignore[type-arg]
+) -> ConversationHandler:
+    """``text_steps``: state → what a typed message means there.
+
+    The idle state (waiting for nothing) may have one too: the client side
+    answers stray text with a nudge; the provider side lets it fall through.
+    """
+    states: dict[object, list[BaseHandler]] = {idle_state: list(routes)}  # may be overwritten
+    for state, handler in text_steps.items():
+        states[state] = [*routes, MessageHandler(TEXT, handler)]
+    with warnings.catch_warnings():
+        # Buttons route by their data, not by message, so per-message tracking
+        # (what PTB suggests for CallbackQueryHandlers) is not wanted.
+        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=routes,
+            states=states,
+            fallbacks=[CommandHandler("cancel", cancel)],
+            allow_reentry=True,
+            name=name,
+        )
