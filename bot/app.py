@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, BaseRateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.rate_limits import PerChatRateLimiter
 from bot.update_processing import PerChatUpdateProcessor
 from conversations.client import client_conversation, outside_conversation
 from conversations.digest import DIGEST_JOB, DIGEST_POLL_SECONDS, send_digests
@@ -33,12 +34,13 @@ def build_application(
     api_url: str | None = None,
     on_update_done: Callable[[int], None] | None = None,
     poll_jobs: bool = True,
+    rate_limiter: BaseRateLimiter | None = None,
 ) -> Application:
     builder = (
         ApplicationBuilder()
         .token(token)
         .concurrent_updates(PerChatUpdateProcessor(on_done=on_update_done))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or PerChatRateLimiter())
     )
     if api_url:
         builder = builder.base_url(api_url).base_file_url(file_url_for(api_url))

@@ -8,10 +8,15 @@ from dataclasses import dataclass
 import pytest
 
 from bot.app import build_application
+from bot.rate_limits import PerChatRateLimiter
 from bot.demo import DEMO_CLINIC
 from bot.standin import BotApiStandIn
 from bot.telegram_run import running
 from conversations.common import Services
+
+def fast_rate_limiter() -> PerChatRateLimiter:
+    """The per-chat limit is unit-tested; here it would only make every step wait."""
+    return PerChatRateLimiter(per_chat_rate=1000, per_chat_burst=1000)
 from core.providers import register_provider
 from storage.engine import session_factory
 from storage.unit_of_work import unit_of_work_factory
@@ -50,6 +55,7 @@ async def bot(engine, clock) -> AsyncIterator[Bot]:
         api_url=standin.base_url,
         on_update_done=standin.processed_hook,
         poll_jobs=False,
+        rate_limiter=fast_rate_limiter(),
     )
     try:
         async with running(application):

@@ -17,6 +17,7 @@ from conversations.i18n import texts_for
 from core.providers import register_provider
 from storage.engine import session_factory
 from storage.unit_of_work import unit_of_work_factory
+from tests.e2e.conftest import fast_rate_limiter
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 EN = texts_for("en")
@@ -42,6 +43,7 @@ def new_bot(standin, services):
     return build_application(
         standin.token, services, api_url=standin.base_url, on_update_done=standin.processed_hook,
         poll_jobs=False,
+        rate_limiter=fast_rate_limiter(),
     )
 
 
