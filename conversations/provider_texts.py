@@ -129,6 +129,8 @@ def parse_error(t: Texts, command: str, code: str, detail: str) -> str:
         "BAD_TYPE": t._("“{detail}” is not a provider type: DOCTOR, THERAPIST, CONSULTANT or TUTOR."),
         "BAD_ZONE": t._("“{detail}” is not a time zone: use a name like Europe/Berlin."),
         "MISSING_NAME": t._("The name is missing."),
+        "NAME_TOO_LONG": t._("The name is too long: at most {detail} characters."),
+        "EMPTY": t._("Something is missing after the command."),
     }
     reason = reasons.get(code, t._("I did not understand that."))
     return "\n".join(
