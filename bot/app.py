@@ -15,6 +15,7 @@ from conversations.client import client_conversation, outside_conversation
 from conversations.digest import DIGEST_JOB, DIGEST_POLL_SECONDS, send_digests
 from conversations.provider import provider_conversation
 from conversations.reminders import REMINDER_JOB, REMINDER_POLL_SECONDS, send_reminders
+from conversations.waitlist_offers import WAITLIST_JOB, WAITLIST_POLL_SECONDS, waitlist_job
 from conversations.common import Caller, Services, resolve_caller
 from conversations.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, texts_for
 from conversations.texts import something_went_wrong
@@ -58,6 +59,9 @@ def build_application(
         )
         application.job_queue.run_repeating(
             send_reminders, interval=REMINDER_POLL_SECONDS, first=5, name=REMINDER_JOB
+        )
+        application.job_queue.run_repeating(
+            waitlist_job, interval=WAITLIST_POLL_SECONDS, first=10, name=WAITLIST_JOB
         )
     return application
 

@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
 from conversations import keyboards, notifications, texts
+from conversations import waitlist_offers, waitlist_views
 from conversations.common import answer, caller, pressed, services, show
 from conversations.states import BROWSING, NOTE
 from core.appointments import client_appointment
@@ -29,6 +30,7 @@ from core.errors import (
     SlotNoLongerAvailable,
 )
 from core.localtime import local_date, zone
+from core.availability import DayStatus
 from core.model import AppointmentType, ProviderOffer
 from core.slots import get_day_in_zone, get_month_in_zone
 
@@ -78,7 +80,7 @@ async def on_provider(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     return BROWSING
 
 
-async def _offer_and_type(
+async def offer_and_type(
     context: ContextTypes.DEFAULT_TYPE, provider_id: int, type_id: int, appointment: int
 ) -> tuple[ProviderOffer, AppointmentType] | None:
     """The provider and type a button names, if still bookable and (when moving) the caller's."""
@@ -107,7 +109,7 @@ async def show_month(
 ) -> None:
     who = caller(context)
     t = who.texts
-    found = await _offer_and_type(context, provider_id, type_id, appointment)
+    found = await offer_and_type(context, provider_id, type_id, appointment)
     if found is None:
         await show(update, texts.expired(t))
         return
@@ -152,7 +154,7 @@ async def show_day(
 ) -> None:
     who = caller(context)
     t = who.texts
-    found = await _offer_and_type(context, provider_id, type_id, appointment)
+    found = await offer_and_type(context, provider_id, type_id, appointment)
     if found is None:
         await show(update, texts.expired(t))
         return
@@ -162,15 +164,21 @@ async def show_day(
         services(context).uow(), provider_id, type_id, day, lead, services(context).clock()
     )
     if not availability.slots:
-        await show(update, texts.no_slots_left(t, day))
-        await show_month(update, context, provider_id, type_id, day.year, day.month, appointment)
+        if appointment or availability.status is not DayStatus.FULLY_BOOKED:
+            await show(update, texts.no_slots_left(t, day))
+            await show_month(update, context, provider_id, type_id, day.year, day.month, appointment)
+        else:
+            text = waitlist_views.day_full(t, day, offer.provider)
+            await show(update, f"{lead_text}\n\n{text}" if lead_text else text,
+                       waitlist_views.day_full_keyboard(t, provider_id, type_id, day))
         return
     heading = texts.choose_slot(t, day, lead, offer.provider, who.client.timezone)
     await show(
         update,
         f"{lead_text}\n\n{heading}" if lead_text else heading,
         keyboards.slots(
-            t, offer.provider, appt_type, day, availability.slots, who.client.timezone, appointment
+            t, offer.provider, appt_type, day, availability.slots, who.client.timezone, appointment,
+            extra=None if appointment else waitlist_views.join_button(t, provider_id, type_id, day),
         ),
     )
 
@@ -198,7 +206,7 @@ async def show_summary(
 ) -> None:
     who = caller(context)
     t = who.texts
-    found = await _offer_and_type(context, provider_id, type_id, appointment)
+    found = await offer_and_type(context, provider_id, type_id, appointment)
     if found is None:
         await show(update, texts.expired(t))
         return
@@ -258,7 +266,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     who = caller(context)
     t = who.texts
     svc = services(context)
-    found = await _offer_and_type(context, data.provider_id, data.type_id, data.appointment)
+    found = await offer_and_type(context, data.provider_id, data.type_id, data.appointment)
     if found is None:
         await show(update, texts.expired(t))
         return BROWSING
@@ -274,6 +282,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             await show(update, texts.rescheduled(t, details, who.client.timezone),
                        keyboards.after_booking(t))
             await notifications.booking_moved_by_client(context, data.appointment)
+            await waitlist_offers.publish(context)  # the old time is free for the waitlist
             return BROWSING
         note = _notes(context).pop((data.provider_id, data.type_id, data.start), None)
         outcome = await book(

@@ -399,3 +399,28 @@ class ReminderAck(Callback):
     """"I'll be there" under a reminder."""
 
     appointment: int
+
+
+# The waitlist.
+
+
+@button("wj")
+@dataclass(frozen=True)
+class JoinWaitlist(Callback):
+    provider_id: int
+    type_id: int
+    day: date
+
+
+@button("wl")
+@dataclass(frozen=True)
+class LeaveWaitlist(Callback):
+    entry: int
+
+
+@button("wc")
+@dataclass(frozen=True)
+class ClaimOffer(Callback):
+    """Claim under a freed-slot offer; the server checks it is the caller's and open."""
+
+    offer: int

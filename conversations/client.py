@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from conversations import booking, my_appointments, preferences, reminders
+from conversations import booking, my_appointments, preferences, reminders, waitlist
 from conversations import callbacks as cb
 from conversations.states import BROWSING, CANCEL_REASON, NOTE, TIME_ZONE
 from conversations.wiring import TEXT, conversation, on_button
@@ -48,6 +48,9 @@ def _routes() -> list[BaseHandler]:
         on_button(cb.Reschedule, my_appointments.on_reschedule),
         on_button(cb.CalendarFile, my_appointments.on_calendar_file),
         on_button(cb.ReminderAck, reminders.on_reminder_ack),
+        on_button(cb.JoinWaitlist, waitlist.on_join),
+        on_button(cb.ClaimOffer, waitlist.on_claim),
+        on_button(cb.LeaveWaitlist, my_appointments.on_leave_waitlist),
         on_button(cb.SetLanguage, preferences.on_language),
         on_button(cb.SetTimeZone, preferences.on_time_zone_button),
         on_button(cb.KeepTimeZoneUnset, preferences.on_keep_unset),

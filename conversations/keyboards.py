@@ -109,6 +109,9 @@ def month(
             status = by_date[day].status if day in by_date else DayStatus.CLOSED
             if status is DayStatus.OPEN:
                 row.append(_button(str(day.day), cb.ShowDay(provider_id, type_id, day, appointment)))
+            elif status is DayStatus.FULLY_BOOKED and not appointment:
+                # Tappable: the day's screen offers to join its waitlist.
+                row.append(_button(f"{day.day}✕", cb.ShowDay(provider_id, type_id, day)))
             elif status is DayStatus.FULLY_BOOKED:
                 row.append(_button(f"{day.day}✕", cb.NotBookable("full")))
             else:
@@ -127,7 +130,10 @@ def slots(
     starts: Sequence[datetime],
     client_zone: str | None,
     appointment: int = 0,
+    *,
+    extra: InlineKeyboardButton | None = None,
 ) -> InlineKeyboardMarkup:
+    """Slot buttons, three a row; ``extra`` (e.g. "join the waitlist") goes under them."""
     buttons = [
         _button(
             slot_label(t, start, client_zone, provider, appt_type),
@@ -136,6 +142,8 @@ def slots(
         for start in starts
     ]
     rows = [buttons[i : i + SLOTS_PER_ROW] for i in range(0, len(buttons), SLOTS_PER_ROW)]
+    if extra is not None:
+        rows.append([extra])
     rows.append(
         [
             _button(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
-from conversations import keyboards, notifications, texts
+from conversations import keyboards, notifications, texts, waitlist_offers
+from conversations import waitlist_views as views
 from conversations.booking import show_month
 from conversations.common import answer, caller, pressed, services, show
 from conversations.ics import appointment_ics, ics_filename
@@ -22,20 +23,24 @@ from core.booking import cancel_appointment
 from core.errors import InvalidTransition, LateCancellationRefused, NotFound
 from core.localtime import local_date, zone
 from core.model import AppointmentDetails
+from core.waitlist import leave_waitlist, waitlist_of_client
 
 log = logging.getLogger(__name__)
 REASON_MAX_CHARS = 500
 
 
 async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Upcoming appointments, then the dates the client waits for (with Leave buttons)."""
     who = caller(context)
     svc = services(context)
     items = await upcoming_for_client(svc.uow(), who.client.id, svc.clock())  # type: ignore[arg-type]
-    await show(
-        update,
-        texts.my_appointments(who.texts, items, who.client.timezone),
-        keyboards.my_list(who.texts, items, who.client.timezone),
-    )
+    waiting = await waitlist_of_client(svc.uow(), who.client.id, svc.clock())  # type: ignore[arg-type]
+    text = texts.my_appointments(who.texts, items, who.client.timezone)
+    if waiting:
+        text += "\n\n" + views.entries(who.texts, waiting)
+    markup = keyboards.my_list(who.texts, items, who.client.timezone)
+    markup = InlineKeyboardMarkup([*views.leave_buttons(who.texts, waiting), *markup.inline_keyboard])
+    await show(update, text, markup)
 
 
 async def cmd_my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -45,6 +50,15 @@ async def cmd_my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 async def on_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await answer(update)
+    await show_list(update, context)
+    return BROWSING
+
+
+async def on_leave_waitlist(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data = pressed(update, cb.LeaveWaitlist)
+    who = caller(context)
+    entry = await leave_waitlist(services(context).uow(), client_id=who.client.id, entry_id=data.entry)  # type: ignore[arg-type]
+    await answer(update, None if entry is None else views.left(who.texts, entry.date))
     await show_list(update, context)
     return BROWSING
 
@@ -117,6 +131,7 @@ async def _cancel(
         return
     await show(update, texts.cancelled(who.texts, cancelled.late_cancel), keyboards.after_booking(who.texts))
     await notifications.booking_cancelled_by_client(context, appointment_id)
+    await waitlist_offers.publish(context)  # the freed time's offers go out now
 
 
 async def on_confirm_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

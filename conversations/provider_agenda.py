@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
+from conversations import waitlist_offers
 from conversations import notifications
 from conversations import provider_texts as ptexts
 from conversations.common import answer, pressed, services, show
@@ -134,6 +135,8 @@ async def _act(update: Update, context: ContextTypes.DEFAULT_TYPE, appointment_i
     if event is not None:
         await notifications.client_told(context, appointment_id, event)
     await _show_entry(update, context, appointment_id)
+    if action is decline_appointment:
+        await waitlist_offers.publish(context)  # the declined time is free for the waitlist
 
 
 @provider_only
@@ -258,4 +261,6 @@ async def on_client_block(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     for item in cancelled:
         await notifications.client_told(context, item.appointment.id, "unavailable")  # type: ignore[arg-type]
     await _show_clients(update, context, 0)
+    if cancelled:
+        await waitlist_offers.publish(context)
     return BROWSING

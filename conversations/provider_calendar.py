@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
+from conversations import waitlist_offers
 from conversations import notifications
 from conversations import provider_texts as ptexts
 from conversations.common import answer, pressed, services, show
@@ -202,9 +203,12 @@ async def on_unblock(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     button = pressed(update, cb.Unblock)
     await answer(update)
     who = acting(context)
-    removed = await remove_override(services(context).uow(), who.provider.id, button.override)  # type: ignore[arg-type]
+    removed = await remove_override(
+        services(context).uow(), who.provider.id, button.override, now=services(context).clock()  # type: ignore[arg-type]
+    )
     if removed is None:
         await show(update, who.texts._("This menu has expired."))
         return BROWSING
     await _show_blocks(update, context)
+    await waitlist_offers.publish(context)  # the unblocked time is offered to the waitlist
     return BROWSING

@@ -8,6 +8,7 @@ from core.errors import NotFound
 from core.localtime import local_midnight, require_utc, zone
 from core.model import AgendaItem, CancelledBy, Client
 from core.ports import UnitOfWork
+from core.waitlist import offer_freed_time, withdraw_client
 
 
 async def agenda(uow: UnitOfWork, provider_id: int, first: date, last: date) -> list[AgendaItem]:
@@ -61,6 +62,8 @@ async def set_client_blocked(
         if client is None or client.id not in {c.id for c in await uow.clients.of_provider(provider_id)}:
             raise NotFound("client", client_id)
         await uow.providers.set_client_blocked(provider_id, client_id, blocked)
+        if blocked:
+            await withdraw_client(uow, provider_id, client_id)
         cancelled = []
         if blocked:
             for appointment in await uow.appointments.for_client(client_id, since=now):
@@ -70,6 +73,7 @@ async def set_client_blocked(
                     continue
                 appointment.cancel(now, CancelledBy.PROVIDER)
                 await uow.appointments.save(appointment)
+                await offer_freed_time(uow, provider_id, appointment.start, appointment.end, now)
                 appt_type = await uow.providers.appointment_type(appointment.type_id)
                 assert appt_type is not None
                 cancelled.append(AgendaItem(appointment, client, appt_type))

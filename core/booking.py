@@ -34,9 +34,10 @@ from core.model import (
 )
 from core.ports import UnitOfWork
 from core.slots import load_bookable
+from core.waitlist import offer_freed_time
 
 
-async def _offered_now(
+async def slot_offered_now(
     uow: UnitOfWork,
     calendar: ProviderCalendar,
     appt_type: AppointmentType,
@@ -100,40 +101,61 @@ async def book(
     start, now = require_utc(start, "start"), require_utc(now, "now")
     async with uow:
         await uow.begin_write(provider_id)
-        calendar, appt_type = await load_bookable(uow, provider_id, type_id)
-        if await uow.clients.get(client_id) is None:
-            raise NotFound("client", client_id)
-        existing = await uow.appointments.active_for_client_at(
-            client_id, provider_id, type_id, start
+        outcome = await book_locked(
+            uow, provider_id=provider_id, type_id=type_id, client_id=client_id,
+            start=start, now=now, notes=notes,
         )
-        if existing is not None:
-            return BookingOutcome(existing, created=False)
-        if not appt_type.is_active or not calendar.provider.is_active:
-            raise SlotNoLongerAvailable("this appointment type is not bookable")
-        if client_id in await uow.providers.blocked_client_ids(provider_id):
-            raise ClientBlocked(f"client {client_id} is blocked by provider {provider_id}")
-        cap = calendar.provider.settings.max_active_bookings_per_client
-        if cap and await uow.appointments.count_active_future(client_id, provider_id, now) >= cap:
-            raise BookingLimitReached(cap)
-        if not await _offered_now(uow, calendar, appt_type, start, now):
-            raise SlotNoLongerAvailable(f"{start.isoformat()} is not an available slot")
-        auto = calendar.provider.settings.auto_confirm
-        appointment = await uow.appointments.add(
-            Appointment(
-                id=None,
-                provider_id=provider_id,
-                client_id=client_id,
-                type_id=type_id,
-                start=start,
-                end=start + appt_type.duration,
-                status=AppointmentStatus.CONFIRMED if auto else AppointmentStatus.PENDING,
-                created_at=now,
-                updated_at=now,
-                start_set_at=now,
-                notes=notes,
-            )
+        if outcome.created:
+            await uow.commit()
+    return outcome
+
+
+async def book_locked(
+    uow: UnitOfWork,
+    *,
+    provider_id: int,
+    type_id: int,
+    client_id: int,
+    start: datetime,
+    now: datetime,
+    notes: str | None = None,
+) -> BookingOutcome:
+    """The booking rules, inside a transaction that holds the provider's write lock.
+
+    Shared by :func:`book` and a waitlist claim, which must book and close its
+    offer in one transaction. The caller commits.
+    """
+    calendar, appt_type = await load_bookable(uow, provider_id, type_id)
+    if await uow.clients.get(client_id) is None:
+        raise NotFound("client", client_id)
+    existing = await uow.appointments.active_for_client_at(client_id, provider_id, type_id, start)
+    if existing is not None:
+        return BookingOutcome(existing, created=False)
+    if not appt_type.is_active or not calendar.provider.is_active:
+        raise SlotNoLongerAvailable("this appointment type is not bookable")
+    if client_id in await uow.providers.blocked_client_ids(provider_id):
+        raise ClientBlocked(f"client {client_id} is blocked by provider {provider_id}")
+    cap = calendar.provider.settings.max_active_bookings_per_client
+    if cap and await uow.appointments.count_active_future(client_id, provider_id, now) >= cap:
+        raise BookingLimitReached(cap)
+    if not await slot_offered_now(uow, calendar, appt_type, start, now):
+        raise SlotNoLongerAvailable(f"{start.isoformat()} is not an available slot")
+    auto = calendar.provider.settings.auto_confirm
+    appointment = await uow.appointments.add(
+        Appointment(
+            id=None,
+            provider_id=provider_id,
+            client_id=client_id,
+            type_id=type_id,
+            start=start,
+            end=start + appt_type.duration,
+            status=AppointmentStatus.CONFIRMED if auto else AppointmentStatus.PENDING,
+            created_at=now,
+            updated_at=now,
+            start_set_at=now,
+            notes=notes,
         )
-        await uow.commit()
+    )
     return BookingOutcome(appointment, created=True)
 
 
@@ -205,6 +227,7 @@ async def cancel_appointment(
             raise LateCancellationRefused(settings.late_cancel_message)
         appointment.cancel(now, by, reason, late=late)
         await uow.appointments.save(appointment)
+        await offer_freed_time(uow, appointment.provider_id, appointment.start, appointment.end, now)
         await uow.commit()
     return appointment
 
@@ -238,17 +261,19 @@ async def reschedule_appointment(
         calendar, appt_type = await load_bookable(
             uow, appointment.provider_id, appointment.type_id
         )
-        if not await _offered_now(
+        if not await slot_offered_now(
             uow, calendar, appt_type, new_start, now, ignoring=appointment.id
         ):
             raise SlotNoLongerAvailable(f"{new_start.isoformat()} is not an available slot")
         auto = calendar.provider.settings.auto_confirm
+        freed = (appointment.start, appointment.end)
         appointment.start = new_start
         appointment.end = new_start + appt_type.duration
         appointment.start_set_at = now
         appointment.status = AppointmentStatus.CONFIRMED if auto else AppointmentStatus.PENDING
         appointment.updated_at = now
         await uow.appointments.save(appointment)
+        await offer_freed_time(uow, appointment.provider_id, *freed, now)
         await uow.commit()
     return appointment
 
@@ -312,6 +337,7 @@ async def decline_appointment(
         _require(appointment, {AppointmentStatus.PENDING}, "decline")
         appointment.cancel(now, CancelledBy.PROVIDER, reason)
         await uow.appointments.save(appointment)
+        await offer_freed_time(uow, appointment.provider_id, appointment.start, appointment.end, now)
         await uow.commit()
     return appointment
 
@@ -372,6 +398,8 @@ __all__ = [
     "BookingOutcome",
     "book",
     "book_appointment",
+    "book_locked",
+    "slot_offered_now",
     "is_late_cancellation",
     "cancel_appointment",
     "complete_appointment",

@@ -264,9 +264,38 @@ class AgendaItem:
 
 @dataclass(frozen=True)
 class WaitlistEntry:
+    """A client waiting for a time on ``date``, a date of ``zone`` (the one they browsed in)."""
+
     id: int | None
     provider_id: int
     type_id: int
     client_id: int
     date: date
+    zone: str
     created_at: datetime
+
+
+class OfferStatus(str, enum.Enum):
+    OPEN = "OPEN"  # the Claim button works until expires_at
+    CLAIMED = "CLAIMED"  # this client booked it
+    TAKEN = "TAKEN"  # someone else got the slot first
+    EXPIRED = "EXPIRED"  # nobody claimed in time
+    WITHDRAWN = "WITHDRAWN"  # the client left the waitlist or cannot book here any more
+
+
+@dataclass
+class WaitlistOffer:
+    """A freed slot offered to one waiting client, with a Claim button that expires."""
+
+    id: int | None
+    entry_id: int
+    provider_id: int
+    type_id: int
+    client_id: int
+    start: datetime
+    created_at: datetime
+    expires_at: datetime
+    status: OfferStatus = OfferStatus.OPEN
+    notified_at: datetime | None = None  # claimed for sending (once)
+    chat_id: int | None = None
+    message_id: int | None = None

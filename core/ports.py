@@ -21,6 +21,9 @@ from core.model import (
     ProviderCalendar,
     ProviderOffer,
     ScheduleOverride,
+    WaitlistEntry,
+    WaitlistOffer,
+    OfferStatus,
     WeeklyInterval,
 )
 
@@ -161,6 +164,60 @@ class OutboxRepository(Protocol):
     async def attempts(self, outbox_id: int) -> int: ...
 
 
+class WaitlistRepository(Protocol):
+    """Waiting clients and the offers of freed slots made to them."""
+
+    async def add_entry(self, entry: WaitlistEntry) -> WaitlistEntry: ...
+
+    async def entry(self, entry_id: int) -> WaitlistEntry | None: ...
+
+    async def find_entry(
+        self, client_id: int, provider_id: int, type_id: int, day: date
+    ) -> WaitlistEntry | None: ...
+
+    async def remove_entry(self, entry_id: int) -> None: ...
+
+    async def entries_of_client(self, client_id: int, from_day: date) -> list[WaitlistEntry]:
+        """Entries dated ``from_day`` or later, soonest first."""
+        ...
+
+    async def waiting(self, provider_id: int, first: date, last: date) -> list[WaitlistEntry]:
+        """Entries for a provider dated ``first``..``last``, first come first."""
+        ...
+
+    async def remove_client_entries(self, client_id: int, provider_id: int) -> list[int]:
+        """Drop a client's entries with a provider; the removed ids."""
+        ...
+
+    async def remove_lapsed(self, before: date) -> int: ...
+
+    async def add_offer(self, offer: WaitlistOffer) -> WaitlistOffer | None:
+        """``None`` when this client was offered this slot already."""
+        ...
+
+    async def offer(self, offer_id: int) -> WaitlistOffer | None: ...
+
+    async def offered_client_ids(self, provider_id: int, start: datetime) -> set[int]: ...
+
+    async def open_offers(self, provider_id: int | None = None) -> list[WaitlistOffer]: ...
+
+    async def providers_with_open_offers(self) -> list[int]: ...
+
+    async def move_offer(self, offer_id: int, to: OfferStatus) -> bool:
+        """OPEN → ``to``, only if still OPEN: of two racers, exactly one wins."""
+        ...
+
+    async def claim_unsent(self, now: datetime, limit: int) -> list[WaitlistOffer]:
+        """Mark OPEN offers nobody has sent yet as being sent by this caller."""
+        ...
+
+    async def release_unsent(self, offer_id: int) -> None:
+        """Undo :meth:`claim_unsent` for one offer whose send failed for a passing reason."""
+        ...
+
+    async def set_message(self, offer_id: int, chat_id: int, message_id: int) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One business transaction. Leaving the block without ``commit()`` rolls back.
 
@@ -173,6 +230,7 @@ class UnitOfWork(Protocol):
     clients: ClientRepository
     appointments: AppointmentRepository
     outbox: OutboxRepository
+    waitlist: WaitlistRepository
 
     async def __aenter__(self) -> Self: ...
 

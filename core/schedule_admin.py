@@ -16,6 +16,7 @@ from core.model import (
     WeeklyInterval,
 )
 from core.ports import UnitOfWork
+from core.waitlist import offer_freed_time
 
 _WEEK = 7 * 24 * 60
 
@@ -190,9 +191,12 @@ async def future_overrides(
 
 
 async def remove_override(
-    uow: UnitOfWork, provider_id: int, override_id: int
+    uow: UnitOfWork, provider_id: int, override_id: int, *, now: datetime | None = None
 ) -> ScheduleOverride | None:
-    """Remove one of the provider's own blocks or special hours (``None``: not theirs)."""
+    """Remove one of the provider's own blocks or special hours (``None``: not theirs).
+
+    With ``now``, time the removal frees is offered to the waitlist.
+    """
     async with uow:
         await uow.begin_write(provider_id)
         calendar = await uow.providers.calendar(provider_id)
@@ -202,5 +206,20 @@ async def remove_override(
         if found is None:
             return None
         await uow.providers.remove_override(provider_id, override_id)
+        if now is not None:
+            await offer_freed_time(uow, provider_id, *_span_of(found, calendar.provider.timezone), now)
         await uow.commit()
     return replace(found)
+
+
+def _span_of(override: ScheduleOverride, tz_name: str) -> tuple[datetime, datetime]:
+    """The UTC time an override covered: its window, or its whole date."""
+    tz = zone(tz_name)
+    if override.kind is OverrideKind.UNAVAILABLE and not override.is_whole_day:
+        assert override.start is not None and override.end is not None
+        start = end_instant(datetime.combine(override.date, override.start), tz)
+        end = end_instant(datetime.combine(override.date, override.end), tz)
+        if end > start:
+            return start, end
+    next_day = override.date + timedelta(days=1)
+    return local_midnight(override.date, tz), local_midnight(next_day, tz)

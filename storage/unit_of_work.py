@@ -15,6 +15,7 @@ from storage.orm import ProviderRow
 from storage.outbox import SqlOutboxRepository
 from storage.providers import SqlProviderRepository
 from storage.repositories import SqlAppointmentRepository, SqlClientRepository
+from storage.waitlist import SqlWaitlistRepository
 
 # Serialises writes that concern no provider (e.g. creating a client) on PostgreSQL.
 _GLOBAL_WRITE_LOCK = 0x510780
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
         self.clients = SqlClientRepository(self._session, now)
         self.appointments = SqlAppointmentRepository(self._session)
         self.outbox = SqlOutboxRepository(self._session)
+        self.waitlist = SqlWaitlistRepository(self._session)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

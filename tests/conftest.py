@@ -31,6 +31,7 @@ REQUIRE_POSTGRES = os.environ.get("SLOTBOT_REQUIRE_POSTGRES", "").lower() in ("1
 
 TABLES = (
     "outbox",
+    "waitlist_offers",
     "invites",
     "client_blocks",
     "waitlist_entries",

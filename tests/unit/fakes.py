@@ -27,7 +27,7 @@ import copy
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Self
 
 from core.model import (
@@ -39,7 +39,10 @@ from core.model import (
     NewProvider,
     Provider,
     ProviderCalendar,
+    OfferStatus,
     ScheduleOverride,
+    WaitlistEntry,
+    WaitlistOffer,
     WeeklyInterval,
 )
 
@@ -57,6 +60,8 @@ class _State:
     clients: dict[int, Client] = field(default_factory=dict)
     appointments: dict[int, Appointment] = field(default_factory=dict)
     blocked: set[tuple[int, int]] = field(default_factory=set)  # (provider, client)
+    waitlist: dict[int, WaitlistEntry] = field(default_factory=dict)
+    offers: dict[int, WaitlistOffer] = field(default_factory=dict)
 
 
 class FakeStore:
@@ -152,6 +157,10 @@ class FakeClientRepository(_Repository):
         self._data.clients[stored.id] = stored
         return stored
 
+    async def of_provider(self, provider_id: int) -> list[Client]:
+        ids = {a.client_id for a in self._data.appointments.values() if a.provider_id == provider_id}
+        return [c for i, c in sorted(self._data.clients.items()) if i in ids]
+
 
 class FakeAppointmentRepository(_Repository):
     async def get(self, appointment_id: int) -> Appointment | None:
@@ -219,6 +228,15 @@ class FakeAppointmentRepository(_Repository):
         ]
         return sorted(found, key=lambda a: a.start)
 
+    async def for_provider(self, provider_id: int, start: datetime, end: datetime) -> Sequence[Appointment]:
+        _require_aware(start, end)
+        found = [
+            copy.copy(a)
+            for a in self._data.appointments.values()
+            if a.provider_id == provider_id and start <= a.start < end
+        ]
+        return sorted(found, key=lambda a: a.start)
+
     def _check(self, appointment: Appointment) -> None:
         self._uow.require_write_lock(appointment.provider_id)
         _require_aware(appointment.start, appointment.end, appointment.created_at)
@@ -233,6 +251,105 @@ class FakeAppointmentRepository(_Repository):
             raise FakeIntegrityError("ck_appointment_span: ends_at must follow starts_at")
 
 
+class FakeWaitlistRepository(_Repository):
+    """Entries unique per client, provider, type and date; offers per client and slot."""
+
+    async def add_entry(self, entry: WaitlistEntry) -> WaitlistEntry:
+        self._uow.require_write_lock()
+        if await self.find_entry(entry.client_id, entry.provider_id, entry.type_id, entry.date):
+            raise FakeIntegrityError("ux_waitlist_client_date")
+        added = replace(entry, id=self._uow.store.next_id("waitlist"))
+        self._data.waitlist[added.id] = added  # type: ignore[index]
+        return added
+
+    async def entry(self, entry_id: int) -> WaitlistEntry | None:
+        return self._data.waitlist.get(entry_id)
+
+    async def find_entry(self, client_id: int, provider_id: int, type_id: int, day: date) -> WaitlistEntry | None:
+        return next(
+            (e for e in self._data.waitlist.values()
+             if (e.client_id, e.provider_id, e.type_id, e.date) == (client_id, provider_id, type_id, day)),
+            None,
+        )
+
+    async def remove_entry(self, entry_id: int) -> None:
+        self._uow.require_write_lock()
+        self._data.waitlist.pop(entry_id, None)
+
+    async def entries_of_client(self, client_id: int, from_day: date) -> list[WaitlistEntry]:
+        found = [e for e in self._data.waitlist.values() if e.client_id == client_id and e.date >= from_day]
+        return sorted(found, key=lambda e: (e.date, e.id))
+
+    async def waiting(self, provider_id: int, first: date, last: date) -> list[WaitlistEntry]:
+        found = [e for e in self._data.waitlist.values() if e.provider_id == provider_id and first <= e.date <= last]
+        return sorted(found, key=lambda e: (e.created_at, e.id))
+
+    async def remove_client_entries(self, client_id: int, provider_id: int) -> list[int]:
+        self._uow.require_write_lock()
+        ids = [i for i, e in self._data.waitlist.items() if (e.client_id, e.provider_id) == (client_id, provider_id)]
+        for i in ids:
+            del self._data.waitlist[i]
+        return ids
+
+    async def remove_lapsed(self, before: date) -> int:
+        self._uow.require_write_lock()
+        ids = [i for i, e in self._data.waitlist.items() if e.date < before]
+        for i in ids:
+            del self._data.waitlist[i]
+        return len(ids)
+
+    async def add_offer(self, offer: WaitlistOffer) -> WaitlistOffer | None:
+        self._uow.require_write_lock(offer.provider_id)
+        _require_aware(offer.start, offer.expires_at)
+        if offer.client_id in await self.offered_client_ids(offer.provider_id, offer.start):
+            return None
+        added = replace(offer, id=self._uow.store.next_id("offers"))
+        self._data.offers[added.id] = added  # type: ignore[index]
+        return replace(added)
+
+    async def offer(self, offer_id: int) -> WaitlistOffer | None:
+        found = self._data.offers.get(offer_id)
+        return None if found is None else replace(found)
+
+    async def offered_client_ids(self, provider_id: int, start: datetime) -> set[int]:
+        return {o.client_id for o in self._data.offers.values() if o.provider_id == provider_id and o.start == start}
+
+    async def open_offers(self, provider_id: int | None = None) -> list[WaitlistOffer]:
+        return [
+            replace(o) for _, o in sorted(self._data.offers.items())
+            if o.status is OfferStatus.OPEN and provider_id in (None, o.provider_id)
+        ]
+
+    async def providers_with_open_offers(self) -> list[int]:
+        return sorted({o.provider_id for o in self._data.offers.values() if o.status is OfferStatus.OPEN})
+
+    async def move_offer(self, offer_id: int, to: OfferStatus) -> bool:
+        offer = self._data.offers.get(offer_id)
+        if offer is None or offer.status is not OfferStatus.OPEN:
+            return False
+        self._uow.require_write_lock(offer.provider_id)
+        offer.status = to
+        return True
+
+    async def claim_unsent(self, now: datetime, limit: int) -> list[WaitlistOffer]:
+        self._uow.require_write_lock()
+        claimed = []
+        for _, offer in sorted(self._data.offers.items()):
+            if offer.status is OfferStatus.OPEN and offer.notified_at is None and len(claimed) < limit:
+                offer.notified_at = now
+                claimed.append(replace(offer))
+        return claimed
+
+    async def release_unsent(self, offer_id: int) -> None:
+        self._uow.require_write_lock()
+        self._data.offers[offer_id].notified_at = None
+
+    async def set_message(self, offer_id: int, chat_id: int, message_id: int) -> None:
+        self._uow.require_write_lock()
+        offer = self._data.offers[offer_id]
+        offer.chat_id, offer.message_id = chat_id, message_id
+
+
 class FakeUnitOfWork:
     """One transaction over a :class:`FakeStore`; rolled back unless committed."""
 
@@ -241,6 +358,7 @@ class FakeUnitOfWork:
         self.providers = FakeProviderRepository(self)
         self.clients = FakeClientRepository(self)
         self.appointments = FakeAppointmentRepository(self)
+        self.waitlist = FakeWaitlistRepository(self)
         self.begin_write_calls: list[int | None] = []
         self.committed = False
         self._commit_error = commit_error

@@ -53,6 +53,9 @@ EXAMPLES = [
     cb.TypeEdit(BIG, "price"),
     cb.TypeMode(BIG, True),
     cb.ReminderAck(BIG),
+    cb.JoinWaitlist(BIG, BIG, date(2026, 12, 31)),
+    cb.LeaveWaitlist(BIG),
+    cb.ClaimOffer(BIG),
 ]
 
 

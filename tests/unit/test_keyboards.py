@@ -111,10 +111,16 @@ def test_open_days_are_tappable_and_open_that_day(appointment):
     assert tappable == [("4", cb.ShowDay(P, T, date(2026, 12, 4), appointment))]
 
 
-def test_fully_booked_days_show_a_cross_and_are_not_bookable():
+def test_fully_booked_days_show_a_cross_and_open_the_days_waitlist_offer():
     markup = month(2026, 12, {date(2026, 12, 2): DayStatus.FULLY_BOOKED}, today=date(2026, 12, 1))
-    assert ("2✕", cb.NotBookable("full")) in flat(markup)
+    assert ("2✕", cb.ShowDay(P, T, date(2026, 12, 2), 0)) in flat(markup)
     assert "2" not in [text for text, _ in flat(markup)]
+
+
+def test_when_moving_a_booking_full_days_are_not_tappable():
+    markup = month(2026, 12, {date(2026, 12, 2): DayStatus.FULLY_BOOKED}, today=date(2026, 12, 1),
+                   appointment=BIG)
+    assert ("2✕", cb.NotBookable("full")) in flat(markup)
 
 
 def test_closed_days_are_dots_that_say_past_before_today_and_off_from_today():

@@ -1,0 +1,86 @@
+"""The waitlist in Telegram: join from a full day (or a day whose times do not suit),
+claim a freed slot. Leaving is in /my; sending offers in ``waitlist_offers``."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from conversations import callbacks as cb
+from conversations import keyboards, notifications, texts
+from conversations import waitlist_views as views
+from conversations.booking import offer_and_type
+from conversations.waitlist_offers import publish
+from conversations.common import answer, caller, pressed, services, show
+from conversations.states import BROWSING
+from core.appointments import client_appointment
+from core.errors import BookingLimitReached, ClientBlocked, NotFound
+from core.waitlist import WaitlistDateClosed, WaitlistLimitReached, join_waitlist
+from core.waitlist_claims import OfferClosed, claim_offer
+
+
+
+async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data = pressed(update, cb.JoinWaitlist)
+    await answer(update)
+    who = caller(context)
+    t = who.texts
+    found = await offer_and_type(context, data.provider_id, data.type_id, 0)
+    if found is None:
+        await show(update, texts.expired(t))
+        return BROWSING
+    offer, appt_type = found
+    svc = services(context)
+    try:
+        _, created = await join_waitlist(
+            svc.uow(), client_id=who.client.id, provider_id=data.provider_id,  # type: ignore[arg-type]
+            type_id=data.type_id, day=data.day,
+            zone_name=texts.display_zone(who.client.timezone, offer.provider, appt_type),
+            now=svc.clock(),
+        )
+    except NotFound:
+        await show(update, texts.expired(t))
+        return BROWSING
+    except ClientBlocked:
+        await show(update, texts.booking_unavailable(t))
+        return BROWSING
+    except WaitlistDateClosed:
+        await show(update, views.date_closed(t))
+        return BROWSING
+    except WaitlistLimitReached as exc:
+        await show(update, views.too_many_entries(t, exc.limit), keyboards.after_booking(t))
+        return BROWSING
+    await show(
+        update, views.joined(t, data.day, offer.provider, appt_type, created), keyboards.after_booking(t)
+    )
+    return BROWSING
+
+
+async def on_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    data = pressed(update, cb.ClaimOffer)
+    await answer(update)
+    who = caller(context)
+    t = who.texts
+    svc = services(context)
+    try:
+        outcome = await claim_offer(svc.uow(), offer_id=data.offer, client_id=who.client.id, now=svc.clock())  # type: ignore[arg-type]
+    except NotFound:
+        await show(update, texts.expired(t))
+        return BROWSING
+    except OfferClosed as closed:
+        await show(update, views.offer_closed(t, closed.status))
+        return BROWSING
+    except ClientBlocked:
+        await show(update, texts.booking_unavailable(t))
+        return BROWSING
+    except BookingLimitReached as exc:
+        await show(update, texts.booking_limit(t, exc.limit), keyboards.after_booking(t))
+        return BROWSING
+    details = await client_appointment(svc.uow(), outcome.appointment.id, who.client.id)  # type: ignore[arg-type]
+    await show(update, texts.booked(t, details, who.client.timezone, outcome.created), keyboards.after_booking(t))
+    if outcome.created:
+        await notifications.booking_made(context, outcome.appointment.id)  # type: ignore[arg-type]
+    await publish(context, outcome.changes)
+    return BROWSING
+
+
