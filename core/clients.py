@@ -20,9 +20,16 @@ async def get_or_create_client(
     """The client with this Telegram id, created on first contact."""
     async with uow:
         existing = await uow.clients.by_telegram_id(telegram_user_id)
-        if existing is not None:
+        if existing is not None and existing.unreachable_at is None:
             return existing
         await uow.begin_write()
+        if existing is not None:
+            # They write to us again, so they unblocked the bot: reminders and
+            # waitlist offers reach them again.
+            back = replace(existing, unreachable_at=None)
+            await uow.clients.update(back)
+            await uow.commit()
+            return back
         # Another process may have created it between the read and the lock.
         existing = await uow.clients.by_telegram_id(telegram_user_id)
         if existing is not None:

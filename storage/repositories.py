@@ -80,6 +80,7 @@ class SqlClientRepository:
         row.name = client.name
         row.language = client.language
         row.timezone = client.timezone
+        row.unreachable_at = client.unreachable_at
         await self._session.flush()
 
 
