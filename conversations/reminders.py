@@ -9,9 +9,11 @@ a client who blocked the bot is marked unreachable, nothing is dropped silently.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from html import escape
 
+from aiolimiter import AsyncLimiter
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -30,6 +32,8 @@ from core.reminders import (
     ReminderKind,
     claim_due_reminders,
     claim_retries,
+    release_stale,
+    start_attempt,
     still_due,
 )
 
@@ -46,6 +50,12 @@ REMINDER_POLL_SECONDS = 30
 #: A claim older than this with no result belongs to a process that died mid-send.
 CLAIM_LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 6
+#: Reminders claimed per transaction: what a crashed worker can leave queued.
+BATCH = 100
+#: Below Telegram's ~30 messages a second, leaving room for replies to people.
+REMINDERS_PER_SECOND = 25
+#: One poll stops claiming after this long (real time), so polls do not pile up.
+POLL_BUDGET_SECONDS = 25.0
 
 
 def backoff(attempts: int) -> timedelta:
@@ -95,39 +105,59 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob, now: da
     return SENT
 
 
+def _pacer(context: ContextTypes.DEFAULT_TYPE) -> AsyncLimiter:
+    # Waiting for a sending slot *before* an attempt is recorded keeps the window
+    # in which a crash leaves an UNSURE message down to one HTTP request.
+    pacer = context.bot_data.get("reminder_pacer")
+    if pacer is None:
+        pacer = context.bot_data["reminder_pacer"] = AsyncLimiter(REMINDERS_PER_SECOND, 1)
+    return pacer
+
+
 async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One poll: hand back what dead workers left, then claim and send batch by batch."""
     svc = services(context)
-    now = svc.clock()
+    unsure, requeued = await release_stale(svc.uow(), svc.clock(), CLAIM_LEASE)
+    if unsure:
+        log.warning("%s reminders were cut off mid-send by a dead worker; not resent (could double)", unsure)
+    if requeued:
+        log.info("%s reminders queued by a dead worker are sent again", requeued)
+    deadline = time.monotonic() + POLL_BUDGET_SECONDS
+    while time.monotonic() < deadline:
+        now = svc.clock()
+        jobs = await claim_due_reminders(svc.uow(), now, BATCH) or await claim_retries(svc.uow(), now, BATCH)
+        if not jobs:
+            return
+        for job in jobs:
+            await _pacer(context).acquire()
+            if await start_attempt(svc.uow(), job, svc.clock()):
+                await _attempt(context, job, svc.clock())
+
+
+async def _attempt(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob, now: datetime) -> None:
+    svc = services(context)
+    status, error, next_at = SENT, None, None
+    try:
+        status = await _deliver(context, job, now)
+    except RetryAfter as exc:
+        wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
+        status, error, next_at = RETRY, str(exc), now + wait
+    except Forbidden as exc:
+        status, error = FAILED, str(exc)
+        await _mark_unreachable(context, job, now)
+    except BadRequest as exc:
+        status, error = FAILED, str(exc)
+    except NetworkError as exc:
+        async with svc.uow() as unit:
+            attempts = await unit.outbox.attempts(job.outbox_id)
+        status, error = (RETRY, str(exc)) if attempts < MAX_ATTEMPTS else (FAILED, str(exc))
+        next_at = now + backoff(attempts) if status == RETRY else None
+    if status != SENT:
+        log.warning("reminder %s ended %s: %s", job.key, status, error)
     async with svc.uow() as unit:
         await unit.begin_write()
-        stale = await unit.outbox.abandon_stale(now - CLAIM_LEASE)
+        await unit.outbox.finish(job.outbox_id, status, now, error=error, next_attempt_at=next_at)
         await unit.commit()
-    if stale:
-        log.warning("%s reminder claims were abandoned mid-send; not resent (could double)", stale)
-    jobs = await claim_due_reminders(svc.uow(), now) + await claim_retries(svc.uow(), now)
-    for job in jobs:
-        status, error, next_at = SENT, None, None
-        try:
-            status = await _deliver(context, job, now)
-        except RetryAfter as exc:
-            wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
-            status, error, next_at = RETRY, str(exc), now + wait
-        except Forbidden as exc:
-            status, error = FAILED, str(exc)
-            await _mark_unreachable(context, job, now)
-        except BadRequest as exc:
-            status, error = FAILED, str(exc)
-        except NetworkError as exc:
-            async with svc.uow() as unit:
-                attempts = await unit.outbox.attempts(job.outbox_id)
-            status, error = (RETRY, str(exc)) if attempts < MAX_ATTEMPTS else (FAILED, str(exc))
-            next_at = now + backoff(attempts) if status == RETRY else None
-        if status != SENT:
-            log.warning("reminder %s ended %s: %s", job.key, status, error)
-        async with svc.uow() as unit:
-            await unit.begin_write()
-            await unit.outbox.finish(job.outbox_id, status, now, error=error, next_attempt_at=next_at)
-            await unit.commit()
 
 
 async def _mark_unreachable(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob, now: datetime) -> None:

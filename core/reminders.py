@@ -31,7 +31,8 @@ class ReminderKind(str, enum.Enum):
 
 
 class OutboxStatus(str, enum.Enum):
-    SENDING = "SENDING"  # claimed, being sent
+    QUEUED = "QUEUED"  # claimed by a worker, not attempted yet: safe to hand on if it dies
+    SENDING = "SENDING"  # an attempt has begun
     RETRY = "RETRY"  # a passing failure: try again at next_attempt_at
     SENT = "SENT"
     FAILED = "FAILED"  # given up (blocked by the user, a bad request, too many tries)
@@ -92,29 +93,67 @@ def parse_key(key: str) -> tuple[int, ReminderKind, Recipient] | None:
         return None
 
 
-async def claim_due_reminders(uow: UnitOfWork, now: datetime) -> list[ReminderJob]:
-    """Claim every reminder due at ``now`` that nobody claimed before; return them to send.
+async def claim_due_reminders(uow: UnitOfWork, now: datetime, limit: int = 100) -> list[ReminderJob]:
+    """Claim up to ``limit`` reminders due at ``now`` that nobody claimed before.
 
     One transaction: each key is inserted into the outbox or, if it is there
-    already (sent, being sent by another process, or given up), skipped.
+    already (sent, queued or being sent by another process, given up), skipped.
+    Claiming a small batch at a time bounds what a crashed worker leaves behind.
     """
     now = require_utc(now, "now")
     jobs: list[ReminderJob] = []
     async with uow:
         await uow.begin_write()
-        for appointment in await uow.appointments.confirmed_starting_between(now, now + LOOKAHEAD):
-            kinds = due_kinds(appointment.start, appointment.start_set_at or appointment.created_at, now)
-            if not kinds:
+        due = [
+            (a, kinds)
+            for a in await uow.appointments.confirmed_starting_between(now, now + LOOKAHEAD)
+            if (kinds := due_kinds(a.start, a.start_set_at or a.created_at, now))
+        ]
+        taken = await uow.outbox.claimed_keys([a.id for a, _ in due])  # type: ignore[misc]
+        for appointment, kinds in due:
+            if len(jobs) >= limit:
+                break
+            wanted = [
+                (kind, recipient)
+                for kind in kinds
+                for recipient in Recipient
+                if dedup_key(appointment.id, appointment.start, kind, recipient) not in taken  # type: ignore[arg-type]
+            ]
+            if not wanted:
                 continue
-            recipients = await _recipients(uow, appointment)
-            for kind in kinds:
-                for recipient, chat_id in recipients:
-                    key = dedup_key(appointment.id, appointment.start, kind, recipient)  # type: ignore[arg-type]
-                    outbox_id = await uow.outbox.claim(key, appointment.id, chat_id, now)
-                    if outbox_id is not None:
-                        jobs.append(ReminderJob(outbox_id, key, appointment.id, kind, recipient, chat_id))  # type: ignore[arg-type]
+            chats = dict(await _recipients(uow, appointment))
+            for kind, recipient in wanted:
+                if recipient not in chats:
+                    continue
+                key = dedup_key(appointment.id, appointment.start, kind, recipient)  # type: ignore[arg-type]
+                outbox_id = await uow.outbox.claim(key, appointment.id, chats[recipient], now)
+                if outbox_id is not None:
+                    jobs.append(ReminderJob(outbox_id, key, appointment.id, kind, recipient, chats[recipient]))  # type: ignore[arg-type]
         await uow.commit()
     return jobs
+
+
+async def start_attempt(uow: UnitOfWork, job: ReminderJob, now: datetime) -> bool:
+    """Record that this job is about to be sent; ``False`` if it is no longer ours.
+
+    Committed before the send: a worker that dies after this point may have
+    sent the message, so it is never sent again (UNSURE); one that dies before
+    it leaves a QUEUED row that another worker safely sends.
+    """
+    async with uow:
+        await uow.begin_write()
+        started = await uow.outbox.start(job.outbox_id, require_utc(now, "now"))
+        await uow.commit()
+    return started
+
+
+async def release_stale(uow: UnitOfWork, now: datetime, lease: timedelta) -> tuple[int, int]:
+    """Claims of workers that died: (marked UNSURE, handed back to be sent)."""
+    async with uow:
+        await uow.begin_write()
+        result = await uow.outbox.abandon_stale(require_utc(now, "now") - lease, now)
+        await uow.commit()
+    return result
 
 
 async def _recipients(uow: UnitOfWork, appointment: Appointment) -> list[tuple[Recipient, int]]:

@@ -247,7 +247,7 @@ class OutboxRow(Base):
         ForeignKey("appointments.id", ondelete="CASCADE")
     )
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(12))  # SENDING, RETRY, SENT, FAILED, UNSURE
+    status: Mapped[str] = mapped_column(String(12))  # see core.reminders.OutboxStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

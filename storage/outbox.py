@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.reminders import OutboxStatus
 from storage.orm import OutboxRow
 
-SENDING, RETRY, UNSURE = OutboxStatus.SENDING.value, OutboxStatus.RETRY.value, OutboxStatus.UNSURE.value
+QUEUED, SENDING, RETRY, UNSURE = (
+    OutboxStatus.QUEUED.value,
+    OutboxStatus.SENDING.value,
+    OutboxStatus.RETRY.value,
+    OutboxStatus.UNSURE.value,
+)
+#: Ids per IN (...) list: well under SQLite's limit on bound parameters.
+_CHUNK = 500
 
 
 class SqlOutboxRepository:
@@ -30,13 +37,33 @@ class SqlOutboxRepository:
         statement = (
             insert(OutboxRow)
             .values(
-                dedup_key=key, appointment_id=appointment_id, chat_id=chat_id, status=SENDING,
-                attempts=1, claimed_at=now,
+                dedup_key=key, appointment_id=appointment_id, chat_id=chat_id, status=QUEUED,
+                attempts=0, claimed_at=now,
             )
             .on_conflict_do_nothing(index_elements=["dedup_key"])
             .returning(OutboxRow.id)
         )
         return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def claimed_keys(self, appointment_ids: list[int]) -> set[str]:
+        """Keys already in the outbox for these appointments, whatever their state."""
+        keys: set[str] = set()
+        for first in range(0, len(appointment_ids), _CHUNK):
+            chunk = appointment_ids[first : first + _CHUNK]
+            keys.update(
+                await self._session.scalars(
+                    select(OutboxRow.dedup_key).where(OutboxRow.appointment_id.in_(chunk))
+                )
+            )
+        return keys
+
+    async def start(self, outbox_id: int, now: datetime) -> bool:
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == outbox_id, OutboxRow.status == QUEUED)
+            .values(status=SENDING, claimed_at=now, attempts=OutboxRow.attempts + 1)
+        )
+        return result.rowcount == 1
 
     async def due_retries(self, now: datetime, limit: int) -> list[tuple[int, str, int | None, int]]:
         rows = await self._session.execute(
@@ -51,7 +78,7 @@ class SqlOutboxRepository:
         result = await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == outbox_id, OutboxRow.status == RETRY)
-            .values(status=SENDING, claimed_at=now, attempts=OutboxRow.attempts + 1)
+            .values(status=QUEUED, claimed_at=now)
         )
         return result.rowcount == 1
 
@@ -75,18 +102,24 @@ class SqlOutboxRepository:
             )
         )
 
-    async def abandon_stale(self, claimed_before: datetime) -> int:
-        """Claims whose process died between claiming and recording the result.
+    async def abandon_stale(self, claimed_before: datetime, now: datetime) -> tuple[int, int]:
+        """Claims whose worker died: ``(marked UNSURE, handed back)``.
 
-        The message may or may not have gone out; sending it again could double
-        it, so it is marked UNSURE (and logged) rather than resent.
+        A message whose send had begun may or may not have gone out; sending it
+        again could double it, so it is marked UNSURE (and logged), never resent.
+        One that was only queued was never attempted: it goes back to be sent.
         """
-        result = await self._session.execute(
+        unsure = await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.status == SENDING, OutboxRow.claimed_at < claimed_before)
             .values(status=UNSURE)
         )
-        return result.rowcount
+        requeued = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.status == QUEUED, OutboxRow.claimed_at < claimed_before)
+            .values(status=RETRY, next_attempt_at=now)
+        )
+        return unsure.rowcount, requeued.rowcount
 
     async def attempts(self, outbox_id: int) -> int:
         return await self._session.scalar(select(OutboxRow.attempts).where(OutboxRow.id == outbox_id)) or 0

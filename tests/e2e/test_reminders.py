@@ -111,3 +111,39 @@ async def test_a_provider_who_opts_in_gets_reminders_too(bot):
     await poll(bot, MONDAY_NINE_BERLIN - timedelta(minutes=50))
     assert "In an hour" in lena.bot_messages[-1].text and "Tom" in lena.bot_messages[-1].text
     assert "starts in an hour" in tom.bot_messages[-1].text
+
+
+async def test_reminders_follow_real_hours_across_a_dst_change(bot):
+    """New York springs forward on Sunday 14 March 2027 at 02:00 (07:00 UTC).
+
+    A 10:00 EDT appointment that Sunday (14:00 UTC) gets its "tomorrow" reminder
+    24 real hours before — 09:00 EST on Saturday by the wall clock, not 10:00.
+    """
+    from core.booking import book_appointment
+    from core.clients import get_or_create_client, update_client_preferences
+    from core.model import AppointmentType, NewProvider, Provider, ProviderSettings, ProviderType, WeeklyInterval
+    from core.providers import register_provider
+    from datetime import time
+
+    provider, (lesson,) = await register_provider(bot.uow(), NewProvider(
+        provider=Provider(None, "Sunday Tutor", ProviderType.TUTOR, "America/New_York",
+                          settings=ProviderSettings(max_advance_days=60)),
+        weekly=(WeeklyInterval(6, time(9), time(12)),),
+        appointment_types=(AppointmentType(None, None, "Lesson", 60),),
+    ))
+    sam = bot.user(51, "Sam")
+    client = await get_or_create_client(bot.uow(), 51, name="Sam", language="en")
+    await update_client_preferences(bot.uow(), client.id, timezone="America/New_York")
+    start = datetime(2027, 3, 14, 14, 0, tzinfo=UTC)
+    await book_appointment(bot.uow(), provider_id=provider.id, type_id=lesson.id, client_id=client.id,
+                           start=start, now=datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
+
+    await poll(bot, start - timedelta(hours=24, minutes=1))  # Saturday 08:59 EST
+    assert not sam.bot_messages
+    await poll(bot, start - timedelta(hours=24))  # Saturday 09:00 EST: exactly a day before
+    (day,) = sam.bot_messages
+    assert "tomorrow" in day.text and "10:00\u202fAM" in day.text
+    await poll(bot, start - timedelta(hours=1, minutes=1))  # 08:59 EDT
+    assert len(sam.bot_messages) == 1
+    await poll(bot, start - timedelta(hours=1))
+    assert "starts in an hour" in sam.bot_messages[-1].text and "10:00\u202fAM" in sam.bot_messages[-1].text

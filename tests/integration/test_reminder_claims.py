@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from core.booking import book_appointment, cancel_appointment
 from core.clients import get_or_create_client
-from core.reminders import claim_due_reminders
+from core.reminders import claim_due_reminders, claim_retries, release_stale, start_attempt
 from tests.conftest import FIXED_NOW
 from tests.integration.clinic import register
 
@@ -47,14 +47,43 @@ async def test_a_cancelled_appointment_gets_no_reminder(uow):
     assert await claim_due_reminders(uow(), DAY_BEFORE) == []
 
 
-async def test_a_claim_left_by_a_dead_sender_is_marked_unsure_not_resent(uow, engine):
-    await _booked(uow)
-    (job,) = await claim_due_reminders(uow(), DAY_BEFORE)  # and then the process dies
-    async with uow() as unit:
-        await unit.begin_write()
-        assert await unit.outbox.abandon_stale(DAY_BEFORE + timedelta(minutes=11)) == 1
-        await unit.commit()
-    assert await claim_due_reminders(uow(), DAY_BEFORE + timedelta(minutes=12)) == []
+async def _statuses(engine) -> list[str]:
     async with engine.connect() as connection:
-        status = (await connection.execute(text("SELECT status FROM outbox"))).scalar_one()
-    assert status == "UNSURE"
+        return list((await connection.execute(text("SELECT status FROM outbox ORDER BY id"))).scalars())
+
+
+async def test_a_send_cut_off_by_a_dead_worker_is_marked_unsure_not_resent(uow, engine):
+    await _booked(uow)
+    (job,) = await claim_due_reminders(uow(), DAY_BEFORE)
+    assert await start_attempt(uow(), job, DAY_BEFORE)  # and then the process dies mid-send
+    lease = timedelta(minutes=10)
+    assert await release_stale(uow(), DAY_BEFORE + timedelta(minutes=9), lease) == (0, 0)
+    assert await release_stale(uow(), DAY_BEFORE + timedelta(minutes=11), lease) == (1, 0)
+    assert await claim_due_reminders(uow(), DAY_BEFORE + timedelta(minutes=12)) == []
+    assert await claim_retries(uow(), DAY_BEFORE + timedelta(minutes=12)) == []
+    assert await _statuses(engine) == ["UNSURE"]
+
+
+async def test_a_reminder_queued_by_a_dead_worker_is_sent_by_another_once(uow, engine):
+    await _booked(uow)
+    (job,) = await claim_due_reminders(uow(), DAY_BEFORE)  # the worker dies before trying
+    assert await release_stale(uow(), DAY_BEFORE + timedelta(minutes=11), timedelta(minutes=10)) == (0, 1)
+    retries = await asyncio.gather(*(claim_retries(uow(), DAY_BEFORE + timedelta(minutes=11)) for _ in range(4)))
+    (again,) = [j for batch in retries for j in batch]
+    assert again.key == job.key
+    results = await asyncio.gather(*(start_attempt(uow(), again, DAY_BEFORE) for _ in range(3)))
+    assert sorted(results) == [False, False, True]  # one attempt, whoever asks
+    assert await _statuses(engine) == ["SENDING"]
+
+
+async def test_claims_come_in_batches_and_the_rest_stay_unclaimed(uow):
+    provider_id, single, _group = await register(uow)
+    for n in range(5):
+        client = await get_or_create_client(uow(), 100 + n)
+        await book_appointment(uow(), provider_id=provider_id, type_id=single, client_id=client.id,
+                               start=MONDAY_NINE_BERLIN + timedelta(minutes=30 * n), now=FIXED_NOW)
+    first = await claim_due_reminders(uow(), DAY_BEFORE + timedelta(hours=3), limit=2)
+    second = await claim_due_reminders(uow(), DAY_BEFORE + timedelta(hours=3), limit=2)
+    third = await claim_due_reminders(uow(), DAY_BEFORE + timedelta(hours=3), limit=2)
+    assert [len(first), len(second), len(third)] == [2, 2, 1]
+    assert len({j.key for j in first + second + third}) == 5
