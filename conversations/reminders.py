@@ -47,15 +47,17 @@ SENT, RETRY, FAILED, SKIPPED = (
 log = logging.getLogger(__name__)
 REMINDER_JOB = "reminders"
 REMINDER_POLL_SECONDS = 30
-#: A claim older than this with no result belongs to a process that died mid-send.
-CLAIM_LEASE = timedelta(minutes=10)
+#: A claim older than this with no result belongs to a worker that died. Far
+#: above the ~4 s a live worker holds a batch before trying it, and harmless if
+#: wrong: a live worker's late result still lands, and a lost claim cannot send.
+CLAIM_LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
 #: Reminders claimed per transaction: what a crashed worker can leave queued.
 BATCH = 100
 #: Below Telegram's ~30 messages a second, leaving room for replies to people.
 REMINDERS_PER_SECOND = 25
 #: One poll stops claiming after this long (real time), so polls do not pile up.
-POLL_BUDGET_SECONDS = 25.0
+POLL_BUDGET_SECONDS = 28.0
 
 
 def backoff(attempts: int) -> timedelta:

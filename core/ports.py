@@ -140,7 +140,7 @@ class OutboxRepository(Protocol):
     """Messages claimed by a unique key (see storage/outbox.py for the states)."""
 
     async def claim(
-        self, key: str, appointment_id: int | None, chat_id: int, now: datetime
+        self, key: str, appointment_id: int | None, chat_id: int, now: datetime, token: str
     ) -> int | None: ...
 
     async def due_retries(
@@ -149,11 +149,11 @@ class OutboxRepository(Protocol):
 
     async def claimed_keys(self, appointment_ids: list[int]) -> set[str]: ...
 
-    async def start(self, outbox_id: int, now: datetime) -> bool:
-        """QUEUED → SENDING (an attempt begins), only if still QUEUED."""
+    async def start(self, outbox_id: int, token: str, now: datetime) -> bool:
+        """QUEUED → SENDING (an attempt begins), only if still QUEUED under ``token``."""
         ...
 
-    async def reclaim(self, outbox_id: int, now: datetime) -> bool: ...
+    async def reclaim(self, outbox_id: int, now: datetime, token: str) -> bool: ...
 
     async def finish(
         self,

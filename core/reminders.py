@@ -13,6 +13,7 @@ once, whatever the number of bot processes or restarts.
 from __future__ import annotations
 
 import enum
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -81,6 +82,8 @@ class ReminderJob:
     kind: ReminderKind
     recipient: Recipient
     chat_id: int
+    #: Whose claim this is: a worker that lost it (its lease ran out) cannot send.
+    token: str
 
 
 def parse_key(key: str) -> tuple[int, ReminderKind, Recipient] | None:
@@ -101,6 +104,7 @@ async def claim_due_reminders(uow: UnitOfWork, now: datetime, limit: int = 100) 
     Claiming a small batch at a time bounds what a crashed worker leaves behind.
     """
     now = require_utc(now, "now")
+    token = uuid.uuid4().hex
     jobs: list[ReminderJob] = []
     async with uow:
         await uow.begin_write()
@@ -126,9 +130,9 @@ async def claim_due_reminders(uow: UnitOfWork, now: datetime, limit: int = 100) 
                 if recipient not in chats:
                     continue
                 key = dedup_key(appointment.id, appointment.start, kind, recipient)  # type: ignore[arg-type]
-                outbox_id = await uow.outbox.claim(key, appointment.id, chats[recipient], now)
+                outbox_id = await uow.outbox.claim(key, appointment.id, chats[recipient], now, token)
                 if outbox_id is not None:
-                    jobs.append(ReminderJob(outbox_id, key, appointment.id, kind, recipient, chats[recipient]))  # type: ignore[arg-type]
+                    jobs.append(ReminderJob(outbox_id, key, appointment.id, kind, recipient, chats[recipient], token))  # type: ignore[arg-type]
         await uow.commit()
     return jobs
 
@@ -142,7 +146,7 @@ async def start_attempt(uow: UnitOfWork, job: ReminderJob, now: datetime) -> boo
     """
     async with uow:
         await uow.begin_write()
-        started = await uow.outbox.start(job.outbox_id, require_utc(now, "now"))
+        started = await uow.outbox.start(job.outbox_id, job.token, require_utc(now, "now"))
         await uow.commit()
     return started
 
@@ -170,6 +174,7 @@ async def _recipients(uow: UnitOfWork, appointment: Appointment) -> list[tuple[R
 async def claim_retries(uow: UnitOfWork, now: datetime, limit: int = 200) -> list[ReminderJob]:
     """Reminders whose earlier send failed for a passing reason and whose wait is over."""
     now = require_utc(now, "now")
+    token = uuid.uuid4().hex
     jobs = []
     async with uow:
         await uow.begin_write()
@@ -177,9 +182,9 @@ async def claim_retries(uow: UnitOfWork, now: datetime, limit: int = 200) -> lis
             parsed = parse_key(key)
             if parsed is None or appointment_id is None:
                 continue
-            if await uow.outbox.reclaim(outbox_id, now):
+            if await uow.outbox.reclaim(outbox_id, now, token):
                 _, kind, recipient = parsed
-                jobs.append(ReminderJob(outbox_id, key, appointment_id, kind, recipient, chat_id))
+                jobs.append(ReminderJob(outbox_id, key, appointment_id, kind, recipient, chat_id, token))
         await uow.commit()
     return jobs
 

@@ -250,6 +250,8 @@ class OutboxRow(Base):
     status: Mapped[str] = mapped_column(String(12))  # see core.reminders.OutboxStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set anew at each claim: only the holder of the current token may send.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -30,7 +30,9 @@ class SqlOutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def claim(self, key: str, appointment_id: int | None, chat_id: int, now: datetime) -> int | None:
+    async def claim(
+        self, key: str, appointment_id: int | None, chat_id: int, now: datetime, token: str
+    ) -> int | None:
         """The new row's id, or ``None`` when the key was claimed before (by anyone)."""
         dialect = self._session.bind.dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -38,7 +40,7 @@ class SqlOutboxRepository:
             insert(OutboxRow)
             .values(
                 dedup_key=key, appointment_id=appointment_id, chat_id=chat_id, status=QUEUED,
-                attempts=0, claimed_at=now,
+                attempts=0, claimed_at=now, claim_token=token,
             )
             .on_conflict_do_nothing(index_elements=["dedup_key"])
             .returning(OutboxRow.id)
@@ -57,10 +59,10 @@ class SqlOutboxRepository:
             )
         return keys
 
-    async def start(self, outbox_id: int, now: datetime) -> bool:
+    async def start(self, outbox_id: int, token: str, now: datetime) -> bool:
         result = await self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == outbox_id, OutboxRow.status == QUEUED)
+            .where(OutboxRow.id == outbox_id, OutboxRow.status == QUEUED, OutboxRow.claim_token == token)
             .values(status=SENDING, claimed_at=now, attempts=OutboxRow.attempts + 1)
         )
         return result.rowcount == 1
@@ -74,11 +76,11 @@ class SqlOutboxRepository:
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
-    async def reclaim(self, outbox_id: int, now: datetime) -> bool:
+    async def reclaim(self, outbox_id: int, now: datetime, token: str) -> bool:
         result = await self._session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == outbox_id, OutboxRow.status == RETRY)
-            .values(status=QUEUED, claimed_at=now)
+            .values(status=QUEUED, claimed_at=now, claim_token=token)
         )
         return result.rowcount == 1
 

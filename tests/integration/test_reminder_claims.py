@@ -87,3 +87,13 @@ async def test_claims_come_in_batches_and_the_rest_stay_unclaimed(uow):
     third = await claim_due_reminders(uow(), DAY_BEFORE + timedelta(hours=3), limit=2)
     assert [len(first), len(second), len(third)] == [2, 2, 1]
     assert len({j.key for j in first + second + third}) == 5
+
+
+async def test_a_slow_worker_whose_claim_was_handed_on_cannot_send_it(uow, engine):
+    await _booked(uow)
+    (slow,) = await claim_due_reminders(uow(), DAY_BEFORE)
+    await release_stale(uow(), DAY_BEFORE + timedelta(minutes=3), timedelta(minutes=2))
+    (fresh,) = await claim_retries(uow(), DAY_BEFORE + timedelta(minutes=3))
+    assert not await start_attempt(uow(), slow, DAY_BEFORE + timedelta(minutes=3))
+    assert await start_attempt(uow(), fresh, DAY_BEFORE + timedelta(minutes=3))
+    assert await _statuses(engine) == ["SENDING"]

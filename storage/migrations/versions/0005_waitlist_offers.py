@@ -1,4 +1,5 @@
-"""Waitlist: the zone an entry's date belongs to, one entry per date, and offers of freed slots.
+"""Waitlist: the zone an entry's date belongs to, one entry per date, offers of freed slots;
+and the outbox's claim token, which tells whose claim a row is.
 
 Revision ID: 0005
 Revises: 0004
@@ -17,6 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("claim_token", sa.String(32)))
     with op.batch_alter_table("waitlist_entries") as batch:
         batch.add_column(sa.Column("zone", sa.String(64), nullable=False, server_default="UTC"))
     op.create_index(
@@ -67,3 +70,5 @@ def downgrade() -> None:
     op.drop_index("ux_waitlist_client_date", "waitlist_entries")
     with op.batch_alter_table("waitlist_entries") as batch:
         batch.drop_column("zone")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("claim_token")
