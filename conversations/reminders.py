@@ -112,7 +112,8 @@ def _pacer(context: ContextTypes.DEFAULT_TYPE) -> AsyncLimiter:
     # in which a crash leaves an UNSURE message down to one HTTP request.
     pacer = context.bot_data.get("reminder_pacer")
     if pacer is None:
-        pacer = context.bot_data["reminder_pacer"] = AsyncLimiter(REMINDERS_PER_SECOND, 1)
+        # A bucket of one: an even pace, no burst on top of the bot's other traffic.
+        pacer = context.bot_data["reminder_pacer"] = AsyncLimiter(1, 1 / REMINDERS_PER_SECOND)
     return pacer
 
 
