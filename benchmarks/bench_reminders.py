@@ -10,7 +10,7 @@ against the Bot API stand-in running in this process, which timestamps every
 ``sendMessage``.
 
 * ``clean``: one bot process drains the queue.
-* ``killed``: the bot is killed with SIGKILL once half the messages arrived,
+* ``killed``: the bot is killed with SIGKILL once half the messages (+37) arrived,
   then started again; the new process hands back what the dead one had queued
   (after the claim lease, 2 minutes) and finishes.
 
@@ -154,7 +154,8 @@ async def run_scenario(engine: AsyncEngine, count: int, killed: bool, workdir: P
         budget = count / REMINDERS_PER_SECOND * 2 + CLAIM_LEASE.total_seconds() + 90
         process = await start_bot(url, standin, log)
         if killed:
-            await wait_for(recorder, count // 2, budget, process)
+            # Not at a batch boundary (every 100): mid-batch, with sends in flight.
+            await wait_for(recorder, count // 2 + 37, budget, process)
             await stop(process, kill=True)
             process = await start_bot(url, standin, log)
         await wait_for(recorder, count, budget, process)

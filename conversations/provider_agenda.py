@@ -204,6 +204,7 @@ async def on_cancel_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return BROWSING
     await notifications.client_told(context, appointment_id, "cancelled")
     await show(update, who.texts._("Cancelled; the client was told."))
+    await waitlist_offers.publish(context)  # the time is free again: the waitlist hears first
     return BROWSING
 
 

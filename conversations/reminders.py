@@ -8,6 +8,7 @@ a client who blocked the bot is marked unreachable, nothing is dropped silently.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import datetime, timedelta
@@ -56,6 +57,8 @@ MAX_ATTEMPTS = 6
 BATCH = 100
 #: Below Telegram's ~30 messages a second, leaving room for replies to people.
 REMINDERS_PER_SECOND = 25
+#: Sends of one worker under way at once.
+IN_FLIGHT = 4
 #: One poll stops claiming after this long (real time), so polls do not pile up.
 POLL_BUDGET_SECONDS = 28.0
 
@@ -94,22 +97,7 @@ async def _render(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob):  # type
     return "\n".join(lines), markup
 
 
-async def _deliver(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob, now: datetime) -> str:
-    """Send one claimed reminder; the outbox status it ends in."""
-    svc = services(context)
-    if not await still_due(svc.uow(), job, now):
-        return SKIPPED
-    rendered = await _render(context, job)
-    if rendered is None:
-        return SKIPPED
-    text, markup = rendered
-    await context.bot.send_message(job.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    return SENT
-
-
 def _pacer(context: ContextTypes.DEFAULT_TYPE) -> AsyncLimiter:
-    # Waiting for a sending slot *before* an attempt is recorded keeps the window
-    # in which a crash leaves an UNSURE message down to one HTTP request.
     pacer = context.bot_data.get("reminder_pacer")
     if pacer is None:
         # A bucket of one: an even pace, no burst on top of the bot's other traffic.
@@ -126,22 +114,43 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     if requeued:
         log.info("%s reminders queued by a dead worker are sent again", requeued)
     deadline = time.monotonic() + POLL_BUDGET_SECONDS
-    while time.monotonic() < deadline:
+    while (left := deadline - time.monotonic()) > 0:
+        # No more than the pace can send before the deadline: the poll then ends
+        # in time for the next one instead of making it skip.
+        limit = max(1, min(BATCH, int(left * REMINDERS_PER_SECOND)))
         now = svc.clock()
-        jobs = await claim_due_reminders(svc.uow(), now, BATCH) or await claim_retries(svc.uow(), now, BATCH)
+        jobs = await claim_due_reminders(svc.uow(), now, limit) or await claim_retries(svc.uow(), now, limit)
         if not jobs:
             return
-        for job in jobs:
-            await _pacer(context).acquire()
-            if await start_attempt(svc.uow(), job, svc.clock()):
-                await _attempt(context, job, svc.clock())
+        # A few sends overlap, so database round trips do not slow the pace.
+        in_flight = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one(job: ReminderJob) -> None:
+            async with in_flight:
+                await _pacer(context).acquire()
+                await _attempt(context, job)
+
+        await asyncio.gather(*(one(job) for job in jobs))
 
 
-async def _attempt(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob, now: datetime) -> None:
+async def _attempt(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob) -> None:
+    """Render, record the attempt, send at once, record the outcome.
+
+    Everything slow happens before the attempt is recorded, so a crash leaves a
+    message UNSURE (maybe sent, never resent) only inside one HTTP request.
+    """
     svc = services(context)
+    now = svc.clock()
+    rendered = await _render(context, job) if await still_due(svc.uow(), job, now) else None
+    if rendered is None:  # cancelled or moved since the claim
+        await _finish(context, job, SKIPPED, now)
+        return
+    if not await start_attempt(svc.uow(), job, now):
+        return  # our claim ran out and another worker holds it now
+    text, markup = rendered
     status, error, next_at = SENT, None, None
     try:
-        status = await _deliver(context, job, now)
+        await context.bot.send_message(job.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except RetryAfter as exc:
         wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
         status, error, next_at = RETRY, str(exc), now + wait
@@ -157,7 +166,14 @@ async def _attempt(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob, now: da
         next_at = now + backoff(attempts) if status == RETRY else None
     if status != SENT:
         log.warning("reminder %s ended %s: %s", job.key, status, error)
-    async with svc.uow() as unit:
+    await _finish(context, job, status, now, error=error, next_at=next_at)
+
+
+async def _finish(
+    context: ContextTypes.DEFAULT_TYPE, job: ReminderJob, status: str, now: datetime,
+    *, error: str | None = None, next_at: datetime | None = None,
+) -> None:
+    async with services(context).uow() as unit:
         await unit.begin_write()
         await unit.outbox.finish(job.outbox_id, status, now, error=error, next_attempt_at=next_at)
         await unit.commit()

@@ -68,14 +68,16 @@ async def test_a_flood_limit_is_retried_later_and_a_blocked_client_is_not_retrie
     await bob.tap(0)
     bob.block()
 
-    bot.standin.fail_next("sendMessage", retry_after=1, times=4)  # beyond the limiter's retries
+    # Beyond the limiter's retries for both sends, which run side by side and
+    # may share out the failures: Bob's may meet a 429 before his 403.
+    bot.standin.fail_next("sendMessage", retry_after=1, times=8)
     await poll(bot, MONDAY_NINE_BERLIN - timedelta(hours=22))  # both day-before reminders due
-    rows = await outbox(engine)
-    assert sorted(status for status, _ in rows) == ["FAILED", "RETRY"]
+    anas, bobs = await outbox(engine)  # claimed in order of start: Ana's 09:00 first
+    assert anas[0] == "RETRY" and bobs[0] in ("RETRY", "FAILED")
 
     await poll(bot, MONDAY_NINE_BERLIN - timedelta(hours=22) + timedelta(minutes=1))
     rows = await outbox(engine)
-    assert sorted(status for status, _ in rows) == ["FAILED", "SENT"]
+    assert [status for status, _ in rows] == ["SENT", "FAILED"]
     async with bot.uow() as unit:
         assert (await unit.clients.by_telegram_id(22)).unreachable_at is not None
     assert "Reminder" in ana.bot_messages[-1].text
