@@ -25,10 +25,11 @@ from bot.clock import utc_now
 from bot.provider_import import ProviderFileError, read_provider_file
 from bot.settings import Settings
 from bot.errors import BotStartError
-from core.booking import book_appointment, cancel_appointment, describe, reschedule_appointment, utc_iso
+from core.booking import book_appointment, cancel_appointment, reschedule_appointment
 from core.clients import get_or_create_client
 from core.errors import BookingError, InvalidProviderData, InvalidTransition, NotFound
-from core.model import NewProvider, Provider, ProviderType
+from core.localtime import require_utc
+from core.model import Appointment, NewProvider, Provider, ProviderType
 from core.onboarding import INVITE_LIFETIME, invite_provider
 from core.providers import register_provider
 from core.slots import get_available_slots
@@ -48,6 +49,27 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not a usage dump: scripts read stderr too.
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+
+def describe(appointment: Appointment) -> dict[str, object]:
+    """A plain, JSON-ready view of an appointment (UTC times with ``Z``)."""
+    return {
+        "id": appointment.id,
+        "provider_id": appointment.provider_id,
+        "client_id": appointment.client_id,
+        "type_id": appointment.type_id,
+        "status": appointment.status.value,
+        "start": utc_iso(appointment.start),
+        "end": utc_iso(appointment.end),
+        "late_cancel": appointment.late_cancel,
+        "cancel_reason": appointment.cancel_reason,
+        "notes": appointment.notes,
+    }
+
+
+def utc_iso(instant: datetime) -> str:
+    return require_utc(instant).replace(tzinfo=None).isoformat() + "Z"
 
 
 def _positive_id(text: str) -> int:

@@ -7,6 +7,7 @@ Rescheduling reuses the calendar and slot screens with ``appointment`` set.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from telegram import Update
@@ -80,22 +81,37 @@ async def on_provider(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     return BROWSING
 
 
-async def offer_and_type(
-    context: ContextTypes.DEFAULT_TYPE, provider_id: int, type_id: int, appointment: int
-) -> tuple[ProviderOffer, AppointmentType] | None:
-    """The provider and type a button names, if still bookable and (when moving) the caller's."""
+@dataclass(frozen=True)
+class Choice:
+    """What a booking button names, checked: the provider, the type, and the zone that leads."""
+
+    offer: ProviderOffer
+    appt_type: AppointmentType
+    lead: str  # the zone whose dates and times the client reads (texts.display_zone)
+
+
+async def chosen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, provider_id: int, type_id: int, appointment: int
+) -> Choice | None:
+    """The provider and type a button names, if still bookable and (when moving) the caller's.
+
+    Otherwise the screen says the menu expired and this returns ``None``.
+    """
+    who = caller(context)
+    appt_type = None
     try:
         offer = await get_offer(services(context).uow(), provider_id)
+        held = None
         if appointment:
-            held = await client_appointment(
-                services(context).uow(), appointment, caller(context).client.id  # type: ignore[arg-type]
-            )
-            if (held.provider.id, held.appt_type.id) != (provider_id, type_id):
-                return None
+            held = await client_appointment(services(context).uow(), appointment, who.client.id)  # type: ignore[arg-type]
+        if held is None or (held.provider.id, held.appt_type.id) == (provider_id, type_id):
+            appt_type = next((a for a in offer.types if a.id == type_id), None)
     except NotFound:
+        pass
+    if appt_type is None:
+        await show(update, texts.expired(who.texts))
         return None
-    appt_type = next((a for a in offer.types if a.id == type_id), None)
-    return None if appt_type is None else (offer, appt_type)
+    return Choice(offer, appt_type, texts.display_zone(who.client.timezone, offer.provider, appt_type))
 
 
 async def show_month(
@@ -109,13 +125,11 @@ async def show_month(
 ) -> None:
     who = caller(context)
     t = who.texts
-    found = await offer_and_type(context, provider_id, type_id, appointment)
-    if found is None:
-        await show(update, texts.expired(t))
+    choice = await chosen(update, context, provider_id, type_id, appointment)
+    if choice is None:
         return
-    offer, appt_type = found
+    offer, appt_type, lead = choice.offer, choice.appt_type, choice.lead
     now = services(context).clock()
-    lead = texts.display_zone(who.client.timezone, offer.provider, appt_type)
     today = local_date(now, zone(lead))
     if (year, month) < (today.year, today.month):
         year, month = today.year, today.month
@@ -154,12 +168,10 @@ async def show_day(
 ) -> None:
     who = caller(context)
     t = who.texts
-    found = await offer_and_type(context, provider_id, type_id, appointment)
-    if found is None:
-        await show(update, texts.expired(t))
+    choice = await chosen(update, context, provider_id, type_id, appointment)
+    if choice is None:
         return
-    offer, appt_type = found
-    lead = texts.display_zone(who.client.timezone, offer.provider, appt_type)
+    offer, appt_type, lead = choice.offer, choice.appt_type, choice.lead
     availability = await get_day_in_zone(
         services(context).uow(), provider_id, type_id, day, lead, services(context).clock()
     )
@@ -206,12 +218,10 @@ async def show_summary(
 ) -> None:
     who = caller(context)
     t = who.texts
-    found = await offer_and_type(context, provider_id, type_id, appointment)
-    if found is None:
-        await show(update, texts.expired(t))
+    choice = await chosen(update, context, provider_id, type_id, appointment)
+    if choice is None:
         return
-    offer, appt_type = found
-    lead = texts.display_zone(who.client.timezone, offer.provider, appt_type)
+    offer, appt_type, lead = choice.offer, choice.appt_type, choice.lead
     day = local_date(start, zone(lead))
     availability = await get_day_in_zone(
         services(context).uow(), provider_id, type_id, day, lead, services(context).clock()
@@ -266,12 +276,10 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     who = caller(context)
     t = who.texts
     svc = services(context)
-    found = await offer_and_type(context, data.provider_id, data.type_id, data.appointment)
-    if found is None:
-        await show(update, texts.expired(t))
+    choice = await chosen(update, context, data.provider_id, data.type_id, data.appointment)
+    if choice is None:
         return BROWSING
-    offer, appt_type = found
-    lead = texts.display_zone(who.client.timezone, offer.provider, appt_type)
+    offer, lead = choice.offer, choice.lead
     try:
         if data.appointment:
             await reschedule_appointment(

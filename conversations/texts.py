@@ -218,10 +218,11 @@ def my_appointments(t: Texts, items: list[AppointmentDetails], client_zone: str 
     for d in items:
         lead = display_zone(client_zone, d.provider, d.appt_type)
         status = "" if d.appointment.status.value == "CONFIRMED" else " ⏳"
-        lines.append(
-            f"• {t.format_datetime(d.appointment.start, lead, 'medium')} — "
-            f"{escape(d.appt_type.name)}, {escape(d.provider.name)}{status}"
-        )
+        start = t.format_datetime(d.appointment.start, lead, "medium")
+        if client_zone is not None and lead != client_zone:
+            # An in-person visit far from home: the time is the provider's, so say so.
+            start = t._("{datetime} ({zone} time)").format(datetime=start, zone=t.zone_name(lead))
+        lines.append(f"• {start} — {escape(d.appt_type.name)}, {escape(d.provider.name)}{status}")
     return "\n".join(lines)
 
 
@@ -230,7 +231,10 @@ def my_appointment(t: Texts, details: AppointmentDetails, client_zone: str | Non
     status = {
         "CONFIRMED": t._("confirmed"),
         "PENDING": t._("waiting for the provider's confirmation"),
-    }.get(a.status.value, a.status.value.lower())
+        "CANCELLED": t._("cancelled"),
+        "COMPLETED": t._("completed"),
+        "NO_SHOW": t._("missed"),
+    }[a.status.value]
     lines = [
         f"<b>{escape(details.appt_type.name)}</b> — {escape(details.provider.name)}",
         when(t, a.start, client_zone, details.provider, details.appt_type),

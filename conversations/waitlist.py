@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 from conversations import callbacks as cb
 from conversations import keyboards, notifications, texts
 from conversations import waitlist_views as views
-from conversations.booking import offer_and_type
+from conversations.booking import chosen
 from conversations.waitlist_offers import publish
 from conversations.common import answer, caller, pressed, services, show
 from conversations.states import BROWSING
@@ -25,17 +25,16 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await answer(update)
     who = caller(context)
     t = who.texts
-    found = await offer_and_type(context, data.provider_id, data.type_id, 0)
-    if found is None:
-        await show(update, texts.expired(t))
+    choice = await chosen(update, context, data.provider_id, data.type_id, 0)
+    if choice is None:
         return BROWSING
-    offer, appt_type = found
+    offer, appt_type = choice.offer, choice.appt_type
     svc = services(context)
     try:
         _, created = await join_waitlist(
             svc.uow(), client_id=who.client.id, provider_id=data.provider_id,  # type: ignore[arg-type]
             type_id=data.type_id, day=data.day,
-            zone_name=texts.display_zone(who.client.timezone, offer.provider, appt_type),
+            zone_name=choice.lead,
             now=svc.clock(),
         )
     except NotFound:

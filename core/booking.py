@@ -374,26 +374,6 @@ async def mark_no_show(
     )
 
 
-def describe(appointment: Appointment) -> dict[str, object]:
-    """A plain, JSON-ready view of an appointment (UTC times with ``Z``)."""
-    return {
-        "id": appointment.id,
-        "provider_id": appointment.provider_id,
-        "client_id": appointment.client_id,
-        "type_id": appointment.type_id,
-        "status": appointment.status.value,
-        "start": utc_iso(appointment.start),
-        "end": utc_iso(appointment.end),
-        "late_cancel": appointment.late_cancel,
-        "cancel_reason": appointment.cancel_reason,
-        "notes": appointment.notes,
-    }
-
-
-def utc_iso(instant: datetime) -> str:
-    return require_utc(instant).replace(tzinfo=None).isoformat() + "Z"
-
-
 __all__ = [
     "BookingOutcome",
     "book",
@@ -405,7 +385,6 @@ __all__ = [
     "complete_appointment",
     "confirm_appointment",
     "decline_appointment",
-    "describe",
     "mark_no_show",
     "reschedule_appointment",
 ]

@@ -215,12 +215,26 @@ def test_my_appointments_lists_each_in_its_leading_zone_and_marks_pending_ones()
     ]
     assert texts.my_appointments(EN, items, "Europe/Moscow") == (
         "Your upcoming appointments:\n"
-        f"• Dec 4, 2026, 9:00{NNBSP}AM — Consultation, Dr. Test\n"  # in person: Berlin time
+        f"• Dec 4, 2026, 9:00{NNBSP}AM (Berlin time) — Consultation, Dr. Test\n"  # in person: Berlin's, named
         f"• Dec 7, 2026, 11:00{NNBSP}AM — Video, Dr. Test ⏳"  # video: the client's Moscow time
     )
     assert texts.my_appointments(RU, items[:1], None) == (
         f"Ваши предстоящие записи:\n• 4 дек. 2026{NNBSP}г., 09:00 — Consultation, Dr. Test"
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "t", "word"),
+    [
+        (AppointmentStatus.CANCELLED, EN, "cancelled"),
+        (AppointmentStatus.COMPLETED, EN, "completed"),
+        (AppointmentStatus.NO_SHOW, EN, "missed"),
+        (AppointmentStatus.NO_SHOW, RU, RU._("missed")),
+    ],
+)
+def test_every_status_reads_as_a_word_of_the_clients_language(status, t, word):
+    assert t._("Status: {status}").format(status=word) in texts.my_appointment(t, details(status), None)
+    assert status.value not in texts.my_appointment(t, details(status), None)
 
 
 # -- HTML -------------------------------------------------------------------------------------
