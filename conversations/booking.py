@@ -314,12 +314,20 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     except (InvalidTransition, NotFound):
         await show(update, texts.not_changeable(t))
         return BROWSING
-    details = await client_appointment(svc.uow(), outcome.appointment.id, who.client.id)  # type: ignore[arg-type]
-    await show(update, texts.booked(t, details, who.client.timezone, outcome.created),
-               keyboards.after_booking(t))
-    if outcome.created:
-        await notifications.booking_made(context, outcome.appointment.id)  # type: ignore[arg-type]
+    await show_booked(update, context, outcome.appointment.id, outcome.created)  # type: ignore[arg-type]
     return BROWSING
+
+
+async def show_booked(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, appointment_id: int, created: bool
+) -> None:
+    """The booked screen; a new booking is announced to the provider."""
+    who = caller(context)
+    details = await client_appointment(services(context).uow(), appointment_id, who.client.id)  # type: ignore[arg-type]
+    await show(update, texts.booked(who.texts, details, who.client.timezone, created),
+               keyboards.after_booking(who.texts))
+    if created:
+        await notifications.booking_made(context, appointment_id)
 
 
 async def on_not_bookable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

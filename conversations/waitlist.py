@@ -7,13 +7,12 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
-from conversations import keyboards, notifications, texts
+from conversations import keyboards, texts
 from conversations import waitlist_views as views
-from conversations.booking import chosen
+from conversations.booking import chosen, show_booked
 from conversations.waitlist_offers import publish
 from conversations.common import answer, caller, pressed, services, show
 from conversations.states import BROWSING
-from core.appointments import client_appointment
 from core.errors import BookingLimitReached, ClientBlocked, NotFound
 from core.waitlist import WaitlistDateClosed, WaitlistLimitReached, join_waitlist
 from core.waitlist_claims import OfferClosed, claim_offer
@@ -75,10 +74,7 @@ async def on_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     except BookingLimitReached as exc:
         await show(update, texts.booking_limit(t, exc.limit), keyboards.after_booking(t))
         return BROWSING
-    details = await client_appointment(svc.uow(), outcome.appointment.id, who.client.id)  # type: ignore[arg-type]
-    await show(update, texts.booked(t, details, who.client.timezone, outcome.created), keyboards.after_booking(t))
-    if outcome.created:
-        await notifications.booking_made(context, outcome.appointment.id)  # type: ignore[arg-type]
+    await show_booked(update, context, outcome.appointment.id, outcome.created)  # type: ignore[arg-type]
     await publish(context, outcome.changes)
     return BROWSING
 
