@@ -57,8 +57,11 @@ def build_application(
         application.job_queue.run_repeating(
             send_digests, interval=DIGEST_POLL_SECONDS, first=DIGEST_POLL_SECONDS, name=DIGEST_JOB
         )
+        # A busy poll runs for a whole interval: the next one may start before it
+        # ends (claims are atomic and both share one pace), so sending never pauses.
         application.job_queue.run_repeating(
-            send_reminders, interval=REMINDER_POLL_SECONDS, first=5, name=REMINDER_JOB
+            send_reminders, interval=REMINDER_POLL_SECONDS, first=5, name=REMINDER_JOB,
+            job_kwargs={"max_instances": 2},
         )
         application.job_queue.run_repeating(
             waitlist_job, interval=WAITLIST_POLL_SECONDS, first=10, name=WAITLIST_JOB

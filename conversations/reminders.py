@@ -59,8 +59,8 @@ BATCH = 100
 REMINDERS_PER_SECOND = 25
 #: Sends of one worker under way at once.
 IN_FLIGHT = 4
-#: One poll stops claiming after this long (real time), so polls do not pile up.
-POLL_BUDGET_SECONDS = 28.0
+#: One poll stops claiming after about this long (real time); the next one starts then.
+POLL_BUDGET_SECONDS = float(REMINDER_POLL_SECONDS)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -113,24 +113,34 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("%s reminders were cut off mid-send by a dead worker; not resent (could double)", unsure)
     if requeued:
         log.info("%s reminders queued by a dead worker are sent again", requeued)
+    # A producer claims batches while senders drain them: the pace never waits for a claim.
+    queue: asyncio.Queue[ReminderJob | None] = asyncio.Queue(maxsize=BATCH // 2)
     deadline = time.monotonic() + POLL_BUDGET_SECONDS
-    while (left := deadline - time.monotonic()) > 0:
-        # No more than the pace can send before the deadline: the poll then ends
-        # in time for the next one instead of making it skip.
-        limit = max(1, min(BATCH, int(left * REMINDERS_PER_SECOND)))
-        now = svc.clock()
-        jobs = await claim_due_reminders(svc.uow(), now, limit) or await claim_retries(svc.uow(), now, limit)
-        if not jobs:
-            return
-        # A few sends overlap, so database round trips do not slow the pace.
-        in_flight = asyncio.Semaphore(IN_FLIGHT)
 
-        async def one(job: ReminderJob) -> None:
-            async with in_flight:
-                await _pacer(context).acquire()
-                await _attempt(context, job)
+    async def claim() -> None:
+        try:
+            while True:
+                # No more than the pace can send before the deadline.
+                room = int((deadline - time.monotonic()) * REMINDERS_PER_SECOND) - queue.qsize()
+                if room <= 0:
+                    return
+                now = svc.clock()
+                limit = min(BATCH, room)
+                jobs = await claim_due_reminders(svc.uow(), now, limit) or await claim_retries(svc.uow(), now, limit)
+                if not jobs:
+                    return
+                for job in jobs:
+                    await queue.put(job)
+        finally:
+            for _ in range(IN_FLIGHT):
+                await queue.put(None)
 
-        await asyncio.gather(*(one(job) for job in jobs))
+    async def send() -> None:
+        while (job := await queue.get()) is not None:
+            await _pacer(context).acquire()
+            await _attempt(context, job)
+
+    await asyncio.gather(claim(), *(send() for _ in range(IN_FLIGHT)))
 
 
 async def _attempt(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob) -> None:

@@ -107,32 +107,36 @@ async def claim_due_reminders(uow: UnitOfWork, now: datetime, limit: int = 100) 
     token = uuid.uuid4().hex
     jobs: list[ReminderJob] = []
     async with uow:
-        await uow.begin_write()
+        # Work out what to claim with plain reads, so the write lock is held only
+        # for the inserts (a claimed key makes its insert do nothing, so a race
+        # between the read and the lock is harmless).
         due = [
             (a, kinds)
             for a in await uow.appointments.confirmed_starting_between(now, now + LOOKAHEAD)
             if (kinds := due_kinds(a.start, a.start_set_at or a.created_at, now))
         ]
         taken = await uow.outbox.claimed_keys([a.id for a, _ in due])  # type: ignore[misc]
+        wanted: list[tuple[Appointment, ReminderKind, Recipient, int]] = []
         for appointment, kinds in due:
-            if len(jobs) >= limit:
+            if len(wanted) >= limit:
                 break
-            wanted = [
+            keys = {
                 (kind, recipient)
                 for kind in kinds
                 for recipient in Recipient
                 if dedup_key(appointment.id, appointment.start, kind, recipient) not in taken  # type: ignore[arg-type]
-            ]
-            if not wanted:
-                continue
-            chats = dict(await _recipients(uow, appointment))
-            for kind, recipient in wanted:
-                if recipient not in chats:
-                    continue
-                key = dedup_key(appointment.id, appointment.start, kind, recipient)  # type: ignore[arg-type]
-                outbox_id = await uow.outbox.claim(key, appointment.id, chats[recipient], now, token)
-                if outbox_id is not None:
-                    jobs.append(ReminderJob(outbox_id, key, appointment.id, kind, recipient, chats[recipient], token))  # type: ignore[arg-type]
+            }
+            if keys:
+                chats = dict(await _recipients(uow, appointment))
+                wanted += [(appointment, k, r, chats[r]) for k, r in sorted(keys) if r in chats]
+        if not wanted:
+            return []
+        await uow.begin_write()
+        for appointment, kind, recipient, chat_id in wanted[:limit]:
+            key = dedup_key(appointment.id, appointment.start, kind, recipient)  # type: ignore[arg-type]
+            outbox_id = await uow.outbox.claim(key, appointment.id, chat_id, now, token)
+            if outbox_id is not None:
+                jobs.append(ReminderJob(outbox_id, key, appointment.id, kind, recipient, chat_id, token))  # type: ignore[arg-type]
         await uow.commit()
     return jobs
 
