@@ -118,6 +118,7 @@ def start_bot(url: str, standin: BotApiStandIn, log: Path) -> asyncio.subprocess
     env.update(
         SLOTBOT_DATABASE_URL=url, SLOTBOT_TELEGRAM_TOKEN=standin.token,
         SLOTBOT_TELEGRAM_API_URL=standin.base_url, SLOTBOT_LOG_LEVEL="WARNING",
+        SLOTBOT_HTTP_PORT="0",  # no health server: several of these may run at once
     )
     return asyncio.create_subprocess_exec(  # type: ignore[return-value]
         sys.executable, "-m", "bot", "run", env=env,

@@ -9,6 +9,7 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, BaseRateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.persistence import SqlPersistence
 from bot.rate_limits import PerChatRateLimiter
 from bot.update_processing import PerChatUpdateProcessor
 from conversations.client import client_conversation, outside_conversation
@@ -19,6 +20,7 @@ from conversations.waitlist_offers import WAITLIST_JOB, WAITLIST_POLL_SECONDS, w
 from conversations.common import Caller, Services, resolve_caller
 from conversations.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, texts_for
 from conversations.texts import something_went_wrong
+from storage.telegram_state import TelegramStateStore
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +39,20 @@ def build_application(
     poll_jobs: bool = True,
     rate_limiter: BaseRateLimiter | None = None,
 ) -> Application:
+    processor = PerChatUpdateProcessor(on_done=on_update_done)
+    persistence = SqlPersistence(TelegramStateStore(services.uow, services.clock))  # type: ignore[arg-type]
     builder = (
         ApplicationBuilder()
         .token(token)
-        .concurrent_updates(PerChatUpdateProcessor(on_done=on_update_done))
+        .concurrent_updates(processor)
+        .persistence(persistence)
         .rate_limiter(rate_limiter or PerChatRateLimiter())
     )
     if api_url:
         builder = builder.base_url(api_url).base_file_url(file_url_for(api_url))
     application = builder.build()
+    processor.before = lambda update: persistence.before(application, update)
+    processor.after = lambda update: persistence.after(application, update)
     application.bot_data["services"] = services
     application.add_handler(TypeHandler(Update, resolve_caller), group=-1)
     application.add_handler(provider_conversation())

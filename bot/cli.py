@@ -123,8 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser(
-        "run", help="start the Telegram bot (long polling; needs SLOTBOT_TELEGRAM_TOKEN)"
+        "run", help="start the Telegram bot (long polling, or --webhook; needs SLOTBOT_TELEGRAM_TOKEN)"
     )
+    run.add_argument("--webhook", action="store_true",
+                     help="take updates on SLOTBOT_WEBHOOK_URL (with SLOTBOT_WEBHOOK_SECRET) instead of polling")
+    run.add_argument("--workers", type=_positive_id, default=1,
+                     help="with --webhook: this many bot processes sharing SLOTBOT_HTTP_PORT")
     run.set_defaults(handler=_run)
 
     console = commands.add_parser(
@@ -194,10 +198,15 @@ def _clock(args: argparse.Namespace) -> Callable[[], datetime]:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> Any:
-    from bot.telegram_run import run_bot
+    from bot.telegram_run import run_bot, run_workers
 
     _log_to_stderr(settings)
-    await run_bot(settings)
+    if args.workers > 1:
+        if not args.webhook:
+            raise BotStartError("--workers needs --webhook: with long polling only one process may ask")
+        await run_workers(settings, args.workers)
+        return None
+    await run_bot(settings, webhook=args.webhook)
     return None
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -23,6 +24,22 @@ class Settings(BaseSettings):
         default=frozenset(), description="Telegram user ids of admins (JSON list or 1,2,3)"
     )
     bot_username: str | None = Field(default=None, description="For invite links from the CLI")
+    webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL Telegram posts updates to (run --webhook)"
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret Telegram sends with every update (1-256 of A-Z a-z 0-9 _ -)"
+    )
+    http_host: str = Field(default="0.0.0.0", description="Where the webhook, /healthz and /metrics listen")
+    http_port: int = Field(default=8080, ge=0, le=65535, description="0: no HTTP server (polling only)")
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("use 1-256 characters: letters, digits, _ and -")
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

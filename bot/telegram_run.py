@@ -6,27 +6,40 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator
 
+from urllib.parse import urlsplit
+
+from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_application, publish_commands
 from bot.bootstrap import App, open_app
 from bot.demo import DEMO_CLINIC
 from bot.errors import BotStartError
+from bot.http_server import Webhook, http_app, start_http
 from bot.settings import Settings
-from conversations.common import Services
+from conversations.common import Services, services_of
 from core.catalog import list_offers
 from core.providers import register_provider
+from storage.telegram_state import TelegramStateStore
 
 log = logging.getLogger(__name__)
 CONSOLE_USER_ID = 1001
 
 
 @contextlib.asynccontextmanager
-async def running(application: Application) -> AsyncIterator[Application]:
-    """Initialise, start and poll; stop everything cleanly on the way out."""
+async def started(application: Application) -> AsyncIterator[Application]:
+    """Initialise and start (handlers, jobs); on the way out stop cleanly.
+
+    Stopping waits for running jobs, then writes the persistence back; whoever
+    feeds updates (the poller, the webhook server) must be stopped first.
+    """
     try:
         await application.initialize()
     except InvalidToken:
@@ -38,14 +51,23 @@ async def running(application: Application) -> AsyncIterator[Application]:
     await publish_commands(application)
     try:
         await application.start()
-        await application.updater.start_polling(drop_pending_updates=False)  # type: ignore[union-attr]
         yield application
     finally:
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
         if application.running:
             await application.stop()
         await application.shutdown()
+
+
+@contextlib.asynccontextmanager
+async def running(application: Application) -> AsyncIterator[Application]:
+    """Started and long polling; the poller stops first on the way out."""
+    async with started(application):
+        try:
+            await application.updater.start_polling(drop_pending_updates=False)  # type: ignore[union-attr]
+            yield application
+        finally:
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
 
 
 async def _until_signalled() -> None:
@@ -57,22 +79,101 @@ async def _until_signalled() -> None:
     await stop.wait()
 
 
-async def run_bot(settings: Settings) -> None:
+def _token(settings: Settings) -> str:
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value().strip():
         raise BotStartError(
             "SLOTBOT_TELEGRAM_TOKEN is not set: get a token from @BotFather, "
             "or try the bot without Telegram: slotbot console"
         )
+    return settings.telegram_token.get_secret_value().strip()
+
+
+def _webhook_settings(settings: Settings) -> tuple[str, str]:
+    url = (settings.webhook_url or "").strip()
+    if not url.startswith(("https://", "http://")):
+        raise BotStartError("run --webhook needs SLOTBOT_WEBHOOK_URL, the public https:// URL of this bot")
+    if settings.webhook_secret is None:
+        raise BotStartError(
+            "run --webhook needs SLOTBOT_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -), "
+            "e.g. from: openssl rand -hex 32"
+        )
+    if not settings.http_port:
+        raise BotStartError("run --webhook needs SLOTBOT_HTTP_PORT, where Telegram's requests arrive")
+    return url, settings.webhook_secret.get_secret_value()
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    application: Application,
+    engine: AsyncEngine,
+    *,
+    host: str,
+    port: int,
+    webhook: tuple[str, str] | None = None,
+    store: TelegramStateStore | None = None,
+) -> AsyncIterator[web.AppRunner | None]:
+    """The bot started and fed (webhook or long polling), with /healthz and /metrics on ``port``.
+
+    On the way out, in order: no new updates are taken, the ones under way
+    finish, jobs stop, the persistence is written back.
+    """
+    hook = None
+    if webhook is not None:
+        url, secret = webhook
+        hook = Webhook(urlsplit(url).path or "/", secret, application, store or TelegramStateStore(
+            services_of(application).uow, services_of(application).clock  # type: ignore[arg-type]
+        ))
+    async with (started(application) if hook is not None else running(application)):
+        if webhook is not None:
+            await application.bot.set_webhook(webhook[0], secret_token=webhook[1], allowed_updates=Update.ALL_TYPES)
+        runner = await start_http(http_app(engine, hook), host, port) if port else None
+        try:
+            yield runner
+        finally:
+            if runner is not None:
+                await runner.cleanup()
+
+
+async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
+    """Polling (default) or webhook; /healthz and /metrics on SLOTBOT_HTTP_PORT either way."""
+    token = _token(settings)
+    hook_settings = _webhook_settings(settings) if webhook else None
     async with open_app(settings) as app:
         application = build_application(
-            settings.telegram_token.get_secret_value().strip(),
-            Services(app.uow, app.clock, settings.admin_ids),
-            api_url=settings.telegram_api_url,
+            token, Services(app.uow, app.clock, settings.admin_ids), api_url=settings.telegram_api_url
         )
-        async with running(application):
-            me = application.bot.username
-            log.warning("Slotbot is running as @%s; stop with Ctrl+C", me)
+        async with serving(
+            application, app.engine, host=settings.http_host, port=settings.http_port, webhook=hook_settings
+        ):
+            log.warning(
+                "Slotbot is running as @%s (%s); stop with Ctrl+C",
+                application.bot.username, "webhook" if webhook else "long polling",
+            )
             await _until_signalled()
+            log.warning("stopping: finishing what is under way")
+
+
+async def run_workers(settings: Settings, count: int) -> None:
+    """``count`` webhook processes on one port; a signal (or one dying) stops them all."""
+    _token(settings)
+    _webhook_settings(settings)
+    async with open_app(settings):
+        pass  # the schema is brought up to date once, before the workers start
+    workers = [
+        await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--webhook")
+        for _ in range(count)
+    ]
+    signalled = asyncio.ensure_future(_until_signalled())
+    exits = [asyncio.ensure_future(worker.wait()) for worker in workers]
+    await asyncio.wait([signalled, *exits], return_when=asyncio.FIRST_COMPLETED)
+    for worker in workers:
+        if worker.returncode is None:
+            worker.send_signal(signal.SIGTERM)
+    codes = await asyncio.gather(*(worker.wait() for worker in workers))
+    signalled.cancel()
+    failed = [code for code in codes if code not in (0, -signal.SIGTERM)]
+    if failed:
+        raise BotStartError(f"a worker stopped with status {failed[0]}; the others were stopped too")
 
 
 async def seed_demo(app: App) -> None:

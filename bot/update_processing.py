@@ -4,6 +4,10 @@ ConversationHandler needs one chat's updates one at a time; PTB's default
 processes *all* updates one at a time, so one slow user stalls everybody. This
 processor keeps a lock per chat instead. ``on_done`` (used by the Bot API
 stand-in in tests and the console) hears when an update has been handled.
+
+``before`` and ``after`` run around each update under its chat's lock: the
+persistence uses them to load the chat's conversation state from the database
+and to write back what changed, so the next update may go to another process.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     ) -> None:
         super().__init__(max_concurrent_updates)
         self._on_done = on_done
+        self.before: Callable[[object], Awaitable[None]] | None = None
+        self.after: Callable[[object], Awaitable[None]] | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
@@ -50,7 +56,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self._users[key] = self._users.get(key, 0) + 1
             try:
                 async with lock:
-                    await coroutine
+                    await self._around(update, coroutine)
             finally:
                 self._users[key] -= 1
                 if self._users[key] == 0:  # forget idle chats: the dict stays small
@@ -59,6 +65,19 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         finally:
             if self._on_done is not None and isinstance(update, Update):
                 self._on_done(update.update_id)
+
+    async def _around(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self.before is not None:
+            try:
+                await self.before(update)
+            except Exception:  # noqa: BLE001 - the update still deserves an answer
+                log.exception("loading the conversation state failed; going on with what is in memory")
+        await coroutine
+        if self.after is not None:
+            try:
+                await self.after(update)
+            except Exception:  # noqa: BLE001
+                log.exception("saving the conversation state failed")
 
     async def initialize(self) -> None:
         pass

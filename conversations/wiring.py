@@ -26,6 +26,30 @@ from conversations import callbacks as cb
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
+class SharedConversationHandler(ConversationHandler):
+    """A ConversationHandler whose states another process may have moved on.
+
+    Before an update is processed, the bot sets the state of that update's key
+    from the database (``bot/persistence.py``), so a conversation continues on
+    whichever process gets the next message, and after a restart.
+    """
+
+    def key_of(self, update: object) -> tuple[int | str, ...] | None:
+        try:
+            return self._get_key(update)  # type: ignore[arg-type]
+        except (RuntimeError, AttributeError):
+            return None  # an update without a chat or user has no conversation
+
+    def restore(self, key: tuple[int | str, ...], state: object | None) -> None:
+        # PTB keeps states in a TrackingDict once persistence is on; writing its
+        # inner dict sets the state without marking it as changed by this process.
+        states = getattr(self._conversations, "data", self._conversations)
+        if state is None:
+            states.pop(key, None)
+        else:
+            states[key] = state
+
+
 def on_button(button: type[cb.Callback], handler: Callable) -> CallbackQueryHandler:  # type: ignore[type-arg]
     return CallbackQueryHandler(handler, pattern=cb.pattern(button))
 
@@ -37,7 +61,8 @@ def conversation(
     *,
     idle_state: int,
     cancel: Callable,  # type: ignore[type-arg]
-) -> ConversationHandler:
+    persistent: bool = True,
+) -> SharedConversationHandler:
     """``text_steps``: state → what a typed message means there.
 
     The idle state (waiting for nothing) may have one too: the client side
@@ -50,10 +75,11 @@ def conversation(
         # Buttons route by their data, not by message, so per-message tracking
         # (what PTB suggests for CallbackQueryHandlers) is not wanted.
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        return ConversationHandler(
+        return SharedConversationHandler(
             entry_points=routes,
             states=states,
             fallbacks=[CommandHandler("cancel", cancel)],
             allow_reentry=True,
             name=name,
+            persistent=persistent,
         )

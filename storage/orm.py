@@ -257,3 +257,35 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class ConversationStateRow(Base):
+    """A ConversationHandler's state for one key, shared by every bot process."""
+
+    __tablename__ = "tg_conversations"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserDataRow(Base):
+    """python-telegram-bot's ``user_data`` of one user, as tagged JSON."""
+
+    __tablename__ = "tg_user_data"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UpdateSeenRow(Base):
+    """An update id taken in by some process: a repeated delivery is dropped."""
+
+    __tablename__ = "tg_updates_seen"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_tg_updates_seen_at", "seen_at"),)

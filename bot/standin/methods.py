@@ -154,7 +154,16 @@ def get_me(standin: BotApiStandIn, params: dict, files: dict) -> dict[str, Any]:
     return standin.bot_user
 
 
+def set_webhook(standin: BotApiStandIn, params: dict, files: dict) -> bool:
+    url = params.get("url") or ""
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise ApiError(400, "Bad Request: bad webhook: an HTTPS URL must be provided for webhook")
+    standin.webhook.set(url, params.get("secret_token"))
+    return True
+
+
 def delete_webhook(standin: BotApiStandIn, params: dict, files: dict) -> bool:
+    standin.webhook.clear()
     if params.get("drop_pending_updates"):
         standin.updates.pending.clear()
     return True
@@ -162,10 +171,15 @@ def delete_webhook(standin: BotApiStandIn, params: dict, files: dict) -> bool:
 
 def get_webhook_info(standin: BotApiStandIn, params: dict, files: dict) -> dict[str, Any]:
     pending = len(standin.updates.pending)
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+    return {"url": standin.webhook.url, "has_custom_certificate": False, "pending_update_count": pending}
 
 
 async def get_updates(standin: BotApiStandIn, params: dict, files: dict) -> list[dict[str, Any]]:
+    if standin.webhook.active:
+        raise ApiError(
+            409, "Conflict: can't use getUpdates method while webhook is active; "
+            "use deleteWebhook to delete the webhook first",
+        )
     return await standin.updates.get_updates(params)
 
 
@@ -347,6 +361,7 @@ def get_chat_menu_button(standin: BotApiStandIn, params: dict, files: dict) -> d
 
 METHODS = {
     "getMe": get_me,
+    "setWebhook": set_webhook,
     "deleteWebhook": delete_webhook,
     "getWebhookInfo": get_webhook_info,
     "getUpdates": get_updates,

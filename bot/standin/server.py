@@ -35,6 +35,7 @@ from bot.standin.records import (
     StoredFile,
 )
 from bot.standin.updates import UpdateQueue
+from bot.standin.webhook import WebhookPush
 
 if TYPE_CHECKING:
     from bot.standin.users import SimUser
@@ -103,6 +104,7 @@ class BotApiStandIn:
         self._failures: dict[str, deque[ApiError]] = {}
         self._ids = itertools.count(1)  # update ids, callback query ids, file ids
         self.updates = UpdateQueue(self.next_id)
+        self.webhook = WebhookPush()  # after setWebhook, updates are POSTed to the bot
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
         self._port: int | None = None
@@ -128,6 +130,7 @@ class BotApiStandIn:
         """Stop serving. Open long polls return ``[]`` at once rather than hanging."""
         self.updates.stopping = True
         self.updates.wake()
+        await self.webhook.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -223,8 +226,18 @@ class BotApiStandIn:
         await self.updates.wait_processed(update_id, timeout, self.base_url)
 
     def enqueue_update(self, kind: str, payload: dict[str, Any], summary: str) -> int:
-        """Queue an update (``{"update_id": N, kind: payload}``) for getUpdates; return N."""
-        return self.updates.enqueue(kind, payload, summary)
+        """Queue an update (``{"update_id": N, kind: payload}``) for getUpdates; return N.
+
+        With a webhook set, the update is POSTed to the bot instead.
+        """
+        update_id = self.updates.enqueue(kind, payload, summary)
+        if self.webhook.active:
+            self.webhook.push(self, self.updates.take(update_id))
+        return update_id
+
+    def redeliver(self, update_id: int) -> asyncio.Task[None]:
+        """POST an update to the webhook again, as Telegram does when an answer was late."""
+        return self.webhook.push(self, self.updates.log[update_id]["update"])
 
     @property
     def waiting_polls(self) -> int:

@@ -68,6 +68,13 @@ class UpdateQueue:
         self.wake()
         return update_id
 
+    def take(self, update_id: int) -> dict[str, Any]:
+        """Remove a pending update to deliver it another way (a webhook)."""
+        update = self.log[update_id]["update"]
+        self.pending = [u for u in self.pending if u["update_id"] != update_id]
+        self.log[update_id]["delivered"] = True
+        return update
+
     async def get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """getUpdates with Telegram's ``offset``/``limit``/``timeout``/``allowed_updates``."""
         offset = params.get("offset")

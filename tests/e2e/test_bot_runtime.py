@@ -7,6 +7,7 @@ import os
 import sys
 
 import pytest
+from sqlalchemy import text
 
 from bot.app import build_application
 from bot.demo import DEMO_CLINIC
@@ -60,6 +61,26 @@ async def test_buttons_keep_working_after_a_restart(standin, services):
     async with running(new_bot(standin, services)):  # a new process: nothing in memory
         await ana.tap("✅ Confirm", message=summary)
     assert EN._("✅ Booked and confirmed!") in ana.last.text
+
+
+async def test_a_half_finished_step_continues_after_a_restart(standin, services, engine):
+    """The note step was asked for by one process; the typed note reaches the next one."""
+    ana = standin.user(4, "Ana")
+    async with running(new_bot(standin, services)):
+        await ana.send("/book")
+        await ana.tap("Dr. Ana Petrova")
+        await ana.tap("Consultation")
+        await ana.tap("30")
+        await ana.tap("9:00\u202fAM")
+        await ana.tap("✏️ " + EN._("Add a note"))
+
+    async with running(new_bot(standin, services)):  # a new process: nothing in memory
+        await ana.send("Please call me first")
+        assert "Please call me first" in ana.last.text  # understood as the note, not stray text
+        await ana.tap("✅ " + EN._("Confirm"))
+    async with engine.connect() as connection:
+        notes = (await connection.execute(text("SELECT notes FROM appointments"))).scalar_one()
+    assert notes == "Please call me first"
 
 
 async def test_a_failing_bot_api_call_reaches_the_error_handler_and_the_user(standin, services):

@@ -1,0 +1,125 @@
+"""What the Telegram side keeps between updates, in the database every bot process shares.
+
+Conversation states, ``user_data`` (as text the caller encodes) and the ids of
+updates already taken in. Writes go through :class:`SqlUnitOfWork`'s
+``begin_write``, so SQLite's single writer is respected here as everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from storage.orm import ConversationStateRow, UpdateSeenRow, UserDataRow
+from storage.unit_of_work import SqlUnitOfWork
+
+
+class TelegramStateStore:
+    def __init__(self, uow: Callable[[], SqlUnitOfWork], clock: Callable[[], datetime]) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def _insert(self, unit: SqlUnitOfWork):  # type: ignore[no-untyped-def]
+        return pg_insert if unit.session.bind.dialect.name == "postgresql" else sqlite_insert
+
+    # -- conversations ------------------------------------------------------------------
+
+    async def conversations(self, name: str) -> dict[str, int]:
+        async with self._uow() as unit:
+            rows = await unit.session.execute(
+                select(ConversationStateRow.conversation_key, ConversationStateRow.state).where(
+                    ConversationStateRow.name == name
+                )
+            )
+            return {key: state for key, state in rows}
+
+    async def conversation(self, name: str, key: str) -> int | None:
+        async with self._uow() as unit:
+            return await unit.session.scalar(
+                select(ConversationStateRow.state).where(
+                    ConversationStateRow.name == name, ConversationStateRow.conversation_key == key
+                )
+            )
+
+    async def set_conversation(self, name: str, key: str, state: int | None) -> None:
+        async with self._uow() as unit:
+            await unit.begin_write()
+            if state is None:
+                await unit.session.execute(
+                    delete(ConversationStateRow).where(
+                        ConversationStateRow.name == name,
+                        ConversationStateRow.conversation_key == key,
+                    )
+                )
+            else:
+                statement = self._insert(unit)(ConversationStateRow).values(
+                    name=name, conversation_key=key, state=state, updated_at=self._clock()
+                )
+                await unit.session.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["name", "conversation_key"],
+                        set_={"state": state, "updated_at": self._clock()},
+                    )
+                )
+            await unit.commit()
+
+    # -- user data ----------------------------------------------------------------------
+
+    async def user_data(self, user_id: int) -> str | None:
+        async with self._uow() as unit:
+            return await unit.session.scalar(
+                select(UserDataRow.data).where(UserDataRow.user_id == user_id)
+            )
+
+    async def set_user_data(self, user_id: int, data: str | None) -> None:
+        async with self._uow() as unit:
+            await unit.begin_write()
+            if data is None:
+                await unit.session.execute(delete(UserDataRow).where(UserDataRow.user_id == user_id))
+            else:
+                statement = self._insert(unit)(UserDataRow).values(
+                    user_id=user_id, data=data, updated_at=self._clock()
+                )
+                await unit.session.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["user_id"], set_={"data": data, "updated_at": self._clock()}
+                    )
+                )
+            await unit.commit()
+
+    # -- updates seen -------------------------------------------------------------------
+
+    async def first_sighting(self, update_id: int) -> bool:
+        """``True`` the first time any process asks about ``update_id``, ``False`` after."""
+        async with self._uow() as unit:
+            await unit.begin_write()
+            statement = (
+                self._insert(unit)(UpdateSeenRow)
+                .values(update_id=update_id, seen_at=self._clock())
+                .on_conflict_do_nothing(index_elements=["update_id"])
+                .returning(UpdateSeenRow.update_id)
+            )
+            new = (await unit.session.execute(statement)).scalar_one_or_none()
+            await unit.commit()
+        return new is not None
+
+    async def forget_update(self, update_id: int) -> None:
+        """Processing failed: a redelivery of this update must be processed after all."""
+        async with self._uow() as unit:
+            await unit.begin_write()
+            await unit.session.execute(delete(UpdateSeenRow).where(UpdateSeenRow.update_id == update_id))
+            await unit.commit()
+
+    async def forget_updates_before(self, moment: datetime) -> int:
+        """Telegram gives up redelivering within a day; older ids need not be kept."""
+        async with self._uow() as unit:
+            await unit.begin_write()
+            result = await unit.session.execute(
+                delete(UpdateSeenRow).where(UpdateSeenRow.seen_at < moment)
+            )
+            await unit.commit()
+        return result.rowcount

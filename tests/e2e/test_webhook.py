@@ -1,0 +1,113 @@
+"""Webhook mode: updates POSTed by the stand-in, the secret token, repeats, health and metrics."""
+
+from __future__ import annotations
+
+import socket
+
+import aiohttp
+import pytest
+
+from bot.app import build_application
+from bot.demo import DEMO_CLINIC
+from bot.standin import BotApiStandIn
+from bot.telegram_run import serving
+from conversations.common import Services
+from conversations.i18n import texts_for
+from core.providers import register_provider
+from storage.engine import create_engine, session_factory
+from storage.schema import upgrade_schema
+from storage.unit_of_work import unit_of_work_factory
+from tests.e2e.conftest import fast_rate_limiter
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+EN = texts_for("en")
+SECRET = "s3cret-token_for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+async def webhook_bot(engine, clock):
+    uow = unit_of_work_factory(session_factory(engine), clock)
+    for provider in DEMO_CLINIC:
+        await register_provider(uow(), provider)
+    standin = BotApiStandIn()
+    await standin.start()
+    port = free_port()
+    application = build_application(
+        standin.token, Services(uow, clock), api_url=standin.base_url, poll_jobs=False,
+        rate_limiter=fast_rate_limiter(),
+    )
+    url = f"http://127.0.0.1:{port}/telegram"
+    try:
+        async with serving(application, engine, host="127.0.0.1", port=port, webhook=(url, SECRET)):
+            yield standin, f"http://127.0.0.1:{port}"
+    finally:
+        await standin.stop()
+
+
+async def test_updates_arrive_by_webhook_and_get_answers(webhook_bot):
+    standin, _ = webhook_bot
+    assert standin.webhook.url.endswith("/telegram") and standin.webhook.secret == SECRET
+    ana = standin.user(1, "Ana")
+    await ana.send("/book")
+    assert ana.last.text == EN._("Whom would you like to see?")
+    await ana.tap("Dr. Ana Petrova")
+    assert "Consultation" in ana.last.button_texts
+
+
+@pytest.mark.parametrize("header", [None, "wrong", SECRET + "x"])
+async def test_a_request_without_the_secret_token_is_refused(webhook_bot, header):
+    standin, base = webhook_bot
+    update = {"update_id": 999, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
+                                            "from": {"id": 5, "is_bot": False, "first_name": "Eve"}, "text": "/book"}}
+    headers = {} if header is None else {"X-Telegram-Bot-Api-Secret-Token": header}
+    async with aiohttp.ClientSession() as session, session.post(f"{base}/telegram", json=update, headers=headers) as r:
+        assert r.status == 403
+    assert standin.calls_to("sendMessage") == []  # nothing was processed
+
+
+async def test_a_repeated_delivery_is_processed_once(webhook_bot):
+    standin, base = webhook_bot
+    ana = standin.user(2, "Ana")
+    await ana.send("/book")
+    update_id = max(standin.updates.log)
+    sent = len(standin.calls_to("sendMessage"))
+    await standin.redeliver(update_id)  # Telegram did not hear our answer in time
+    statuses = [d.status for d in standin.webhook.deliveries if d.update_id == update_id]
+    assert statuses == [200, 200]  # acknowledged both times ...
+    assert len(standin.calls_to("sendMessage")) == sent  # ... answered once
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/metrics") as r:
+        assert "slotbot_duplicate_updates_total" in await r.text()
+
+
+async def test_health_says_whether_the_database_answers(webhook_bot, tmp_path):
+    _, base = webhook_bot
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/healthz") as r:
+            assert r.status == 200 and (await r.json())["database"] == "up"
+        async with session.get(f"{base}/metrics") as r:
+            body = await r.text()
+    assert r.status == 200 and "slotbot_update_seconds" in body
+
+
+async def test_health_is_503_when_the_database_is_gone(tmp_path, database_url):
+    from bot.http_server import http_app, start_http
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'gone.db'}")
+    await upgrade_schema(engine)
+    (tmp_path / "gone.db").unlink()
+    (tmp_path / "gone.db").mkdir()  # the file is now a directory: SQLite cannot open it
+    port = free_port()
+    runner = await start_http(http_app(engine), "127.0.0.1", port)
+    try:
+        await engine.dispose()
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/healthz") as r:
+            assert r.status == 503 and (await r.json())["database"] == "down"
+    finally:
+        await runner.cleanup()
+        await engine.dispose()
