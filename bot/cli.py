@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import logs
 from bot.bootstrap import App, open_app
 from bot.clock import utc_now
 from bot.provider_import import ProviderFileError, read_provider_file
@@ -218,11 +219,7 @@ async def _console(args: argparse.Namespace, settings: Settings) -> Any:
 
 
 def _log_to_stderr(settings: Settings) -> None:
-    logging.getLogger().setLevel(settings.log_level.upper())
-    # httpx logs every request URL, and the URL holds the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logs.configure(settings.log_level, settings.log_format)
 
 
 async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> Any:
@@ -339,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         error = exc.errors()[0]
         field = "SLOTBOT_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
         return _fail(EXIT_BAD_INPUT, f"{field}: {error['msg']}")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure("WARNING", settings.log_format)
     try:
         result = asyncio.run(args.handler(args, settings))
     except BotStartError as exc:

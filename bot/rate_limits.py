@@ -14,7 +14,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter
+
+from conversations.metrics import BOT_API_ERRORS
 
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
@@ -67,11 +70,16 @@ class PerChatRateLimiter(AIORateLimiter):
         chat_id = None
         with contextlib.suppress(TypeError, ValueError):
             chat_id = int(data.get("chat_id"))  # type: ignore[arg-type]
-        if chat_id is None or chat_id < 0:  # no chat, or a group: the parent's limits
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
-        async with self.chat_limiter(chat_id):
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
+        try:
+            if chat_id is None or chat_id < 0:  # no chat, or a group: the parent's limits
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            async with self.chat_limiter(chat_id):
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+        except TelegramError as exc:
+            # Every Bot API call passes here: the one place to count what fails.
+            BOT_API_ERRORS.labels(error=type(exc).__name__).inc()
+            raise

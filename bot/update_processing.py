@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot import logs
+from conversations.metrics import HANDLER_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +71,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 self._on_done(update.update_id)
 
     async def _around(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = getattr(update, "effective_user", None)
+        tokens = (logs.UPDATE_ID.set(getattr(update, "update_id", None)), logs.USER_ID.set(getattr(user, "id", None)))
+        started = time.perf_counter()
+        try:
+            await self._process(update, coroutine)
+        finally:
+            HANDLER_SECONDS.observe(time.perf_counter() - started)
+            logs.USER_ID.reset(tokens[1])
+            logs.UPDATE_ID.reset(tokens[0])
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         if self.before is not None:
             try:
                 await self.before(update)

@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 from conversations import callbacks as cb
 from conversations import keyboards, notifications, texts
 from conversations import waitlist_offers, waitlist_views
+from conversations.metrics import BOOKINGS
 from conversations.common import answer, caller, pressed, services, show
 from conversations.states import BROWSING, NOTE
 from core.appointments import client_appointment
@@ -314,6 +315,8 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     except (InvalidTransition, NotFound):
         await show(update, texts.not_changeable(t))
         return BROWSING
+    if outcome.created:
+        BOOKINGS.labels(via="book").inc()
     await show_booked(update, context, outcome.appointment.id, outcome.created)  # type: ignore[arg-type]
     return BROWSING
 

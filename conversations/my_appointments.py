@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 from conversations import callbacks as cb
 from conversations import keyboards, notifications, texts, waitlist_offers
 from conversations import waitlist_views as views
+from conversations.metrics import CANCELLATIONS
 from conversations.booking import show_month
 from conversations.common import answer, caller, pressed, services, show
 from conversations.ics import appointment_ics, ics_filename
@@ -129,6 +130,7 @@ async def _cancel(
         await show(update, texts.late_cancel_refused(who.texts, exc.provider_message),
                    keyboards.my_item(who.texts, appointment_id))
         return
+    CANCELLATIONS.labels(by="client").inc()
     await show(update, texts.cancelled(who.texts, cancelled.late_cancel), keyboards.after_booking(who.texts))
     await notifications.booking_cancelled_by_client(context, appointment_id)
     await waitlist_offers.publish(context)  # the freed time's offers go out now

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
 from conversations import waitlist_offers
+from conversations.metrics import CANCELLATIONS
 from conversations import notifications
 from conversations import provider_texts as ptexts
 from conversations.common import answer, pressed, services, show
@@ -202,6 +203,7 @@ async def on_cancel_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     except (NotFound, InvalidTransition):
         await show(update, who.texts._("That is no longer possible."))
         return BROWSING
+    CANCELLATIONS.labels(by="provider").inc()
     await notifications.client_told(context, appointment_id, "cancelled")
     await show(update, who.texts._("Cancelled; the client was told."))
     await waitlist_offers.publish(context)  # the time is free again: the waitlist hears first

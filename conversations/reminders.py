@@ -23,6 +23,7 @@ from telegram.ext import ContextTypes
 from conversations import callbacks as cb
 from conversations.common import answer, caller, pressed, services
 from conversations.i18n import resolve_locale, texts_for
+from conversations.metrics import REMINDERS
 from conversations.states import BROWSING
 from conversations.texts import when
 from core.appointments import details_of
@@ -183,6 +184,7 @@ async def _finish(
     context: ContextTypes.DEFAULT_TYPE, job: ReminderJob, status: str, now: datetime,
     *, error: str | None = None, next_at: datetime | None = None,
 ) -> None:
+    REMINDERS.labels(outcome=status.lower()).inc()
     async with services(context).uow() as unit:
         await unit.begin_write()
         await unit.outbox.finish(job.outbox_id, status, now, error=error, next_attempt_at=next_at)

@@ -10,6 +10,7 @@ from conversations import callbacks as cb
 from conversations import keyboards, texts
 from conversations import waitlist_views as views
 from conversations.booking import chosen, show_booked
+from conversations.metrics import BOOKINGS
 from conversations.waitlist_offers import publish
 from conversations.common import answer, caller, pressed, services, show
 from conversations.states import BROWSING
@@ -74,6 +75,8 @@ async def on_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     except BookingLimitReached as exc:
         await show(update, texts.booking_limit(t, exc.limit), keyboards.after_booking(t))
         return BROWSING
+    if outcome.created:
+        BOOKINGS.labels(via="waitlist").inc()
     await show_booked(update, context, outcome.appointment.id, outcome.created)  # type: ignore[arg-type]
     await publish(context, outcome.changes)
     return BROWSING

@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 from conversations import waitlist_views as views
 from conversations.common import is_not_modified, services
 from conversations.i18n import resolve_locale, texts_for
+from conversations.metrics import WAITLIST_OFFERS
 from core.model import OfferStatus, WaitlistOffer
 from core.waitlist_claims import (
     OfferChanges,
@@ -78,6 +79,7 @@ async def _send_offer(context: ContextTypes.DEFAULT_TYPE, offer: WaitlistOffer) 
         log.warning("waitlist offer %s not sent, will retry: %s", offer.id, exc)
         await release_unsent(svc.uow(), offer.id)  # type: ignore[arg-type]
         return
+    WAITLIST_OFFERS.inc()
     await record_message(svc.uow(), offer.id, message.chat_id, message.message_id)  # type: ignore[arg-type]
 
 

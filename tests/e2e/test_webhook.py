@@ -111,3 +111,40 @@ async def test_health_is_503_when_the_database_is_gone(tmp_path, database_url):
     finally:
         await runner.cleanup()
         await engine.dispose()
+
+
+async def test_metrics_count_bookings_cancellations_and_update_latency(webhook_bot):
+    from prometheus_client import REGISTRY
+
+    def sample(name, **labels):  # type: ignore[no-untyped-def]
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    standin, _ = webhook_bot
+    before = (sample("slotbot_bookings_total", via="book"), sample("slotbot_cancellations_total", by="client"),
+              sample("slotbot_update_seconds_count"))
+    ana = standin.user(3, "Ana")
+    await ana.send("/book")
+    await ana.tap("Dr. Ana Petrova")
+    await ana.tap("Consultation")
+    await ana.tap("30")
+    await ana.tap(0)
+    await ana.tap("✅ " + EN._("Confirm"))
+    await ana.send("/my")
+    await ana.tap(0)
+    await ana.tap("❌ " + EN._("Cancel"))
+    await ana.tap(EN._("Yes, cancel it"))
+    after = (sample("slotbot_bookings_total", via="book"), sample("slotbot_cancellations_total", by="client"),
+             sample("slotbot_update_seconds_count"))
+    assert after[0] - before[0] == 1 and after[1] - before[1] == 1
+    assert after[2] - before[2] == 10  # every update timed
+
+
+async def test_a_failing_handler_is_logged_with_ids_and_without_the_users_text(webhook_bot, caplog):
+    standin, _ = webhook_bot
+    ana = standin.user(4, "Ana")
+    standin.fail_next("sendMessage", error_code=500, description="Internal Server Error", retry_after=None)
+    with caplog.at_level("ERROR"):
+        await ana.send("/book my secret words")
+    (record,) = [r for r in caplog.records if r.name == "bot.app"]
+    assert record.getMessage().startswith(f"update {max(standin.updates.log)} (user 4) failed")
+    assert "secret words" not in caplog.text
