@@ -190,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
     move.add_argument("--start", type=_instant, required=True)
     move.add_argument("--now", type=_instant)
     move.set_defaults(handler=_reschedule)
+
+    export = commands.add_parser("export", help="write providers, appointments and the waitlist to files")
+    export.add_argument("--format", choices=["json", "csv"], default="json")
+    export.add_argument("--out", type=Path, required=True,
+                        help="json: the file to write; csv: a folder for one file per table")
+    export.add_argument("--provider", type=_positive_id, help="only this provider's data")
+    export.set_defaults(handler=_export)
     return parser
 
 
@@ -321,6 +328,23 @@ async def _reschedule(args: argparse.Namespace, settings: Settings) -> Any:
         return describe(appointment)
 
     return await _with_app(args, settings, use)
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> Any:
+    from bot.export import write_csv, write_json
+    from storage.export import snapshot
+
+    async with open_app(settings) as app:
+        async with app.uow() as unit:
+            data = await snapshot(unit, args.provider)
+        if args.provider is not None and not data["providers"]:
+            raise NotFound("provider", args.provider)
+        stamp = utc_iso(app.clock())
+    try:
+        files = [write_json(data, args.out, stamp)] if args.format == "json" else write_csv(data, args.out)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    return {"files": [str(f) for f in files], "counts": {k: len(v) for k, v in data.items()}, "exported_at": stamp}
 
 
 def _fail(code: int, message: str) -> int:

@@ -211,3 +211,39 @@ def test_an_unusable_database_url_is_one_clear_line(tmp_path, url):
     assert result.returncode == 2
     assert result.stderr.startswith("slotbot: SLOTBOT_DATABASE_URL:")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_export_writes_json_and_csv_of_providers_appointments_and_waitlist(cli, imported, tmp_path):
+    import csv
+
+    provider, (consultation, *_rest) = imported
+    (start,) = cli.json(
+        "slots", "--provider", str(provider), "--type", str(consultation), "--date", "2026-12-07", "--now", NOW,
+    )[:1]
+    cli.json("book", "--provider", str(provider), "--type", str(consultation), "--client", "77",
+             "--start", start, "--notes", "Ünïcode, \"quotes\"", "--now", NOW)
+
+    summary = cli.json("export", "--out", str(tmp_path / "all.json"))
+    assert summary["counts"] == {"providers": 1, "appointment_types": 3, "appointments": 1, "waitlist": 0}
+    document = json.loads((tmp_path / "all.json").read_text("utf-8"))
+    (appointment,) = document["appointments"]
+    assert appointment["starts_at"] == start and appointment["notes"] == "Ünïcode, \"quotes\""
+    assert document["appointment_types"][0]["price"] is not None
+
+    summary = cli.json("export", "--format", "csv", "--out", str(tmp_path / "csv"))
+    assert sorted(Path(f).name for f in summary["files"]) == [
+        "appointment_types.csv", "appointments.csv", "providers.csv", "waitlist.csv",
+    ]
+    with (tmp_path / "csv" / "appointments.csv").open(encoding="utf-8-sig", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["notes"] == "Ünïcode, \"quotes\"" and row["status"] == "CONFIRMED"
+    with (tmp_path / "csv" / "waitlist.csv").open(encoding="utf-8-sig") as handle:
+        assert handle.read().startswith("id,provider_id,type_id,client_id")  # header even when empty
+
+
+def test_export_of_an_unknown_provider_or_to_an_unwritable_place_is_exit_2(cli, imported, tmp_path):
+    result = cli("export", "--provider", "99", "--out", str(tmp_path / "x.json"))
+    assert result.returncode == 2 and "provider 99" in result.stderr
+    (tmp_path / "file").write_text("")
+    result = cli("export", "--format", "csv", "--out", str(tmp_path / "file" / "sub"))
+    assert result.returncode == 2 and "cannot write" in result.stderr
