@@ -85,6 +85,7 @@ def command_list(locale: str) -> list[BotCommand]:
         BotCommand("language", t._("Change the language")),
         BotCommand("help", t._("What I can do")),
         BotCommand("cancel", t._("Stop the current step")),
+        BotCommand("forgetme", t._("Delete my data")),
     ]
 
 

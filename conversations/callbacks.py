@@ -424,3 +424,11 @@ class ClaimOffer(Callback):
     """Claim under a freed-slot offer; the server checks it is the caller's and open."""
 
     offer: int
+
+
+@button("fm")
+@dataclass(frozen=True)
+class ForgetMe(Callback):
+    """Under /forgetme: delete (True) or keep (False)."""
+
+    confirm: bool

@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from conversations import booking, my_appointments, preferences, reminders, waitlist
+from conversations import booking, my_appointments, preferences, privacy, reminders, waitlist
 from conversations import callbacks as cb
 from conversations.states import BROWSING, CANCEL_REASON, NOTE, TIME_ZONE
 from conversations.wiring import TEXT, conversation, on_button
@@ -32,6 +32,7 @@ def _routes() -> list[BaseHandler]:
         CommandHandler("language", preferences.cmd_language),
         CommandHandler("timezone", preferences.cmd_time_zone),
         CommandHandler("cancel", preferences.cmd_cancel),
+        CommandHandler("forgetme", privacy.cmd_forgetme),
         on_button(cb.ProviderPage, booking.on_provider_page),
         on_button(cb.PickProvider, booking.on_provider),
         on_button(cb.ShowMonth, booking.on_month),
@@ -51,6 +52,7 @@ def _routes() -> list[BaseHandler]:
         on_button(cb.JoinWaitlist, waitlist.on_join),
         on_button(cb.ClaimOffer, waitlist.on_claim),
         on_button(cb.LeaveWaitlist, my_appointments.on_leave_waitlist),
+        on_button(cb.ForgetMe, privacy.on_forget),
         on_button(cb.SetLanguage, preferences.on_language),
         on_button(cb.SetTimeZone, preferences.on_time_zone_button),
         on_button(cb.KeepTimeZoneUnset, preferences.on_keep_unset),

@@ -98,7 +98,7 @@ def help_text(t: Texts) -> str:
         "/language — change the language\n"
         "/cancel — stop what you are doing\n\n"
         "Tap the buttons under my messages; you never need to type dates or times."
-    )
+    ) + "\n" + t._("/forgetme — delete what I know about you")
 
 
 def ask_time_zone(t: Texts, provider_zone_hint: str | None = None) -> str:

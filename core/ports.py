@@ -93,6 +93,10 @@ class ClientRepository(Protocol):
 
     async def mark_unreachable(self, client_id: int, now: datetime) -> None: ...
 
+    async def anonymise(self, client_id: int) -> None:
+        """Blank the name, language, zone and Telegram id; the row stays for history."""
+        ...
+
     async def of_provider(self, provider_id: int) -> list[Client]:
         """Clients with at least one appointment (any status) with the provider."""
         ...
@@ -100,6 +104,8 @@ class ClientRepository(Protocol):
 
 class AppointmentRepository(Protocol):
     async def get(self, appointment_id: int) -> Appointment | None: ...
+
+    async def erase_client_texts(self, client_id: int) -> None: ...
 
     async def busy_between(
         self, provider_id: int, start: datetime, end: datetime, *, exclude_id: int | None = None
@@ -168,6 +174,8 @@ class OutboxRepository(Protocol):
     async def abandon_stale(self, claimed_before: datetime, now: datetime) -> tuple[int, int]: ...
 
     async def attempts(self, outbox_id: int) -> int: ...
+
+    async def forget_chat(self, chat_id: int) -> None: ...
 
 
 class WaitlistRepository(Protocol):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -122,6 +122,9 @@ class SqlOutboxRepository:
             .values(status=RETRY, next_attempt_at=now)
         )
         return unsure.rowcount, requeued.rowcount
+
+    async def forget_chat(self, chat_id: int) -> None:
+        await self._session.execute(delete(OutboxRow).where(OutboxRow.chat_id == chat_id))
 
     async def attempts(self, outbox_id: int) -> int:
         return await self._session.scalar(select(OutboxRow.attempts).where(OutboxRow.id == outbox_id)) or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,6 +73,16 @@ class SqlClientRepository:
             row.unreachable_at = now
             await self._session.flush()
 
+    async def anonymise(self, client_id: int) -> None:
+        """Keep the row (appointments point at it) but nothing that tells who it was."""
+        row = await self._session.get(ClientRow, client_id)
+        if row is not None:
+            # Negative: never a Telegram user id, and unique like the real one.
+            row.telegram_user_id = -client_id
+            row.name = row.language = row.timezone = None
+            row.unreachable_at = None
+            await self._session.flush()
+
     async def update(self, client: Client) -> None:
         row = await self._session.get(ClientRow, client.id)
         if row is None:
@@ -87,6 +97,14 @@ class SqlClientRepository:
 class SqlAppointmentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def erase_client_texts(self, client_id: int) -> None:
+        """A forgotten client's own words (notes, cancellation reasons) go; times and states stay."""
+        await self._session.execute(
+            update(AppointmentRow)
+            .where(AppointmentRow.client_id == client_id)
+            .values(notes=None, cancel_reason=None)
+        )
 
     async def get(self, appointment_id: int) -> Appointment | None:
         row = await self._session.get(AppointmentRow, appointment_id, populate_existing=True)

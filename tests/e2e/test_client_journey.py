@@ -270,7 +270,7 @@ async def test_language_and_command_menus(bot):
     for code in ("ru", "es"):
         commands = bot.standin.commands_for(language_code=code)
         assert [c["command"] for c in commands] == [
-            "book", "my", "timezone", "language", "help", "cancel"
+            "book", "my", "timezone", "language", "help", "cancel", "forgetme"
         ]
 
 
@@ -301,3 +301,30 @@ async def test_a_provider_who_confirms_by_hand_leaves_the_booking_pending(bot):
     assert t._("⏳ Requested: waiting for the provider's confirmation.") in lucia.last.text
     (requested,) = await appointments(bot)
     assert requested.status is AppointmentStatus.PENDING
+
+
+async def test_forgetme_asks_then_deletes_and_tells_the_provider(bot, engine):
+    from sqlalchemy import text
+
+    ana = bot.user(171, "Ana")
+    await open_day(ana)
+    await ana.tap("9:00\u202fAM")
+    await ana.tap("✏️ Add a note")
+    await ana.send("private detail")
+    await ana.tap("✅ Confirm")
+
+    await ana.send("/forgetme")
+    assert EN._("This cannot be undone.") in ana.last.text and "1 upcoming appointment" in ana.last.text
+    await ana.tap("« " + EN._("Keep it"))
+    assert ana.last.text == EN._("Nothing was deleted.")
+    await ana.send("/forgetme")
+    await ana.tap("🗑 " + EN._("Delete my data"))
+    assert ana.last.text.startswith(EN._("Done: your data is deleted."))
+    async with engine.connect() as connection:
+        clients = (await connection.execute(text("SELECT name FROM clients WHERE telegram_user_id = 171"))).all()
+        notes = (await connection.execute(text("SELECT notes, status FROM appointments"))).all()
+        stored = (await connection.execute(text("SELECT count(*) FROM tg_user_data WHERE user_id = 171"))).scalar_one()
+    assert clients == [] and notes == [(None, "CANCELLED")] and stored == 0
+
+    await ana.send("/my")  # a fresh start: nothing is remembered
+    assert ana.last.text == EN._("You have no upcoming appointments. /book to make one.")

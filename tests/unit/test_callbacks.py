@@ -56,6 +56,7 @@ EXAMPLES = [
     cb.JoinWaitlist(BIG, BIG, date(2026, 12, 31)),
     cb.LeaveWaitlist(BIG),
     cb.ClaimOffer(BIG),
+    cb.ForgetMe(True),
 ]
 
 
