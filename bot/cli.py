@@ -20,17 +20,18 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import cli_ops as ops
 from bot import logs
 from bot.bootstrap import App, open_app
 from bot.clock import utc_now
 from bot.provider_import import ProviderFileError, read_provider_file
 from bot.settings import Settings
-from bot.errors import BotStartError
+from bot.errors import BotStartError, UsageError
+from bot.json_views import describe, utc_iso
 from core.booking import book_appointment, cancel_appointment, reschedule_appointment
 from core.clients import get_or_create_client
 from core.errors import BookingError, InvalidProviderData, InvalidTransition, NotFound
-from core.localtime import require_utc
-from core.model import Appointment, NewProvider, Provider, ProviderType
+from core.model import NewProvider, Provider, ProviderType
 from core.onboarding import INVITE_LIFETIME, invite_provider
 from core.providers import register_provider
 from core.slots import get_available_slots
@@ -42,35 +43,11 @@ log = logging.getLogger(__name__)
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 1, 2, 3
 
 
-class UsageError(Exception):
-    """Bad input found after argument parsing."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not a usage dump: scripts read stderr too.
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
-
-
-def describe(appointment: Appointment) -> dict[str, object]:
-    """A plain, JSON-ready view of an appointment (UTC times with ``Z``)."""
-    return {
-        "id": appointment.id,
-        "provider_id": appointment.provider_id,
-        "client_id": appointment.client_id,
-        "type_id": appointment.type_id,
-        "status": appointment.status.value,
-        "start": utc_iso(appointment.start),
-        "end": utc_iso(appointment.end),
-        "late_cancel": appointment.late_cancel,
-        "cancel_reason": appointment.cancel_reason,
-        "notes": appointment.notes,
-    }
-
-
-def utc_iso(instant: datetime) -> str:
-    return require_utc(instant).replace(tzinfo=None).isoformat() + "Z"
 
 
 def _positive_id(text: str) -> int:
@@ -130,14 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="take updates on SLOTBOT_WEBHOOK_URL (with SLOTBOT_WEBHOOK_SECRET) instead of polling")
     run.add_argument("--workers", type=_positive_id, default=1,
                      help="with --webhook: this many bot processes sharing SLOTBOT_HTTP_PORT")
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=ops.run_command)
 
     console = commands.add_parser(
         "console", help="chat with the bot in this terminal, on a demo clinic (no Telegram)"
     )
     console.add_argument("--language", choices=["en", "ru", "es"], default="en",
                          help="the language your pretend Telegram app uses")
-    console.set_defaults(handler=_console)
+    console.set_defaults(handler=ops.console_command)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
@@ -191,42 +168,24 @@ def build_parser() -> argparse.ArgumentParser:
     move.add_argument("--now", type=_instant)
     move.set_defaults(handler=_reschedule)
 
+    health = commands.add_parser(
+        "health", help="ask a running bot's /healthz (exit 0 healthy, 1 not): Docker's HEALTHCHECK"
+    )
+    health.add_argument("--url", help="default: http://127.0.0.1:$SLOTBOT_HTTP_PORT/healthz")
+    health.set_defaults(handler=ops.health_command)
+
     export = commands.add_parser("export", help="write providers, appointments and the waitlist to files")
     export.add_argument("--format", choices=["json", "csv"], default="json")
     export.add_argument("--out", type=Path, required=True,
                         help="json: the file to write; csv: a folder for one file per table")
     export.add_argument("--provider", type=_positive_id, help="only this provider's data")
-    export.set_defaults(handler=_export)
+    export.set_defaults(handler=ops.export_command)
     return parser
 
 
 def _clock(args: argparse.Namespace) -> Callable[[], datetime]:
     now = getattr(args, "now", None)
     return (lambda: now) if now is not None else utc_now
-
-
-async def _run(args: argparse.Namespace, settings: Settings) -> Any:
-    from bot.telegram_run import run_bot, run_workers
-
-    _log_to_stderr(settings)
-    if args.workers > 1:
-        if not args.webhook:
-            raise BotStartError("--workers needs --webhook: with long polling only one process may ask")
-        await run_workers(settings, args.workers)
-        return None
-    await run_bot(settings, webhook=args.webhook)
-    return None
-
-
-async def _console(args: argparse.Namespace, settings: Settings) -> Any:
-    from bot.telegram_run import run_console
-
-    await run_console(settings, language=args.language)
-    return None
-
-
-def _log_to_stderr(settings: Settings) -> None:
-    logs.configure(settings.log_level, settings.log_format)
 
 
 async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> Any:
@@ -330,23 +289,6 @@ async def _reschedule(args: argparse.Namespace, settings: Settings) -> Any:
     return await _with_app(args, settings, use)
 
 
-async def _export(args: argparse.Namespace, settings: Settings) -> Any:
-    from bot.export import write_csv, write_json
-    from storage.export import snapshot
-
-    async with open_app(settings) as app:
-        async with app.uow() as unit:
-            data = await snapshot(unit, args.provider)
-        if args.provider is not None and not data["providers"]:
-            raise NotFound("provider", args.provider)
-        stamp = utc_iso(app.clock())
-    try:
-        files = [write_json(data, args.out, stamp)] if args.format == "json" else write_csv(data, args.out)
-    except OSError as exc:
-        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    return {"files": [str(f) for f in files], "counts": {k: len(v) for k, v in data.items()}, "exported_at": stamp}
-
-
 def _fail(code: int, message: str) -> int:
     print(f"slotbot: {message}", file=sys.stderr)
     return code
@@ -365,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(args.handler(args, settings))
     except BotStartError as exc:
         return _fail(EXIT_BAD_INPUT, str(exc))
+    except ops.Unhealthy as exc:
+        return _fail(EXIT_FAILED, f"unhealthy: {exc}")
     except UnsupportedDatabase as exc:
         return _fail(EXIT_BAD_INPUT, f"SLOTBOT_DATABASE_URL: {exc}")
     except (UsageError, ProviderFileError, InvalidProviderData, NotFound) as exc:

@@ -3,3 +3,7 @@
 
 class BotStartError(Exception):
     """The bot cannot start (no token, a rejected token, no network)."""
+
+
+class UsageError(Exception):
+    """Bad input found after argument parsing."""

@@ -97,8 +97,18 @@ def catalog_path(locale: str, directory: Path | None = None) -> Path:
 
 
 def load_translations(locale: str, directory: Path | None = None) -> _gettext.NullTranslations:
-    """``locale``'s .po catalog compiled in memory; untranslated or fuzzy entries give the msgid."""
+    """``locale``'s catalog; untranslated or fuzzy entries give the msgid.
+
+    A compiled ``messages.mo`` beside the ``.po`` (the Docker image has one) is
+    used when it is at least as new; otherwise the ``.po`` is compiled in memory.
+    """
     path = catalog_path(locale, directory)
+    compiled_file = path.with_suffix(".mo")
+    if compiled_file.is_file() and (
+        not path.is_file() or compiled_file.stat().st_mtime >= path.stat().st_mtime
+    ):
+        with compiled_file.open("rb") as mo:
+            return _gettext.GNUTranslations(mo)
     if not path.is_file():
         log.warning("no catalog %s: %r texts will be in English", path, locale)
         return _gettext.NullTranslations()

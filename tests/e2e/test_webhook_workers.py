@@ -23,7 +23,6 @@ from bot.standin import BotApiStandIn
 from conversations.i18n import texts_for
 from core.providers import register_provider
 
-pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 EN = texts_for("en")
 SECRET = "two-workers-secret"
 
@@ -61,6 +60,7 @@ async def until_healthy(port: int, process) -> None:  # type: ignore[no-untyped-
     raise AssertionError(f"worker on port {port} never became healthy")
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_booking_hops_between_two_worker_processes(engine, uow, tmp_path):
     for provider in DEMO_CLINIC:
         await register_provider(uow(), provider)
@@ -104,3 +104,43 @@ async def test_a_booking_hops_between_two_worker_processes(engine, uow, tmp_path
     async with engine.connect() as connection:
         rows = (await connection.execute(text("SELECT notes, status FROM appointments"))).all()
     assert rows == [("Second floor, please", "CONFIRMED")]
+
+
+async def test_run_with_two_workers_migrates_a_new_database_shares_one_port_and_stops_on_sigterm(tmp_path):
+    from storage.engine import create_engine, session_factory
+    from storage.unit_of_work import unit_of_work_factory
+    from tests.conftest import Clock
+
+    database = f"sqlite:///{tmp_path / 'new.db'}"  # does not exist yet
+    standin = BotApiStandIn()
+    await standin.start()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLOTBOT_")}
+    env.update(
+        SLOTBOT_DATABASE_URL=database, SLOTBOT_TELEGRAM_TOKEN=standin.token,
+        SLOTBOT_TELEGRAM_API_URL=standin.base_url, SLOTBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        SLOTBOT_WEBHOOK_SECRET=SECRET, SLOTBOT_HTTP_HOST="127.0.0.1", SLOTBOT_HTTP_PORT=str(port),
+    )
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--webhook", "--workers", "2", env=env,
+        stdout=(tmp_path / "run.log").open("wb"), stderr=asyncio.subprocess.STDOUT,
+    )
+    engine = create_engine(database)
+    try:
+        await until_healthy(port, parent)
+        uow = unit_of_work_factory(session_factory(engine), Clock())
+        await register_provider(uow(), DEMO_CLINIC[0])  # the schema is there: migrated at start
+        ana = standin.user(8, "Ana")
+        await ana.send("/book")
+        assert ana.last.text == EN._("Whom would you like to see?")
+    finally:
+        if parent.returncode is None:
+            parent.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(parent.wait(), 60)
+        await engine.dispose()
+        await standin.stop()
+    assert code == 0, (tmp_path / "run.log").read_text()
+    assert len(standin.calls_to("setWebhook")) == 2  # one per worker
+    with socket.socket() as probe:  # nobody listens any more: no worker was left behind
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # closed connections may linger
+        probe.bind(("127.0.0.1", port))

@@ -236,3 +236,26 @@ def test_fuzzy_and_empty_entries_fall_back_to_english(tmp_path: Path) -> None:
     assert translations.gettext("Next") == "Next"
     assert translations.gettext("Later") == "Later"
     assert load_translations("ru", tmp_path).gettext("Back") == "Back"  # no catalog at all
+
+
+def test_a_compiled_mo_as_the_image_ships_it_is_used_and_a_stale_one_is_not(tmp_path: Path) -> None:
+    """The Docker image compiles catalogs at build (pybabel compile); a newer .po wins."""
+    import os
+    import subprocess
+    import sys
+
+    directory = tmp_path / "es" / "LC_MESSAGES"
+    directory.mkdir(parents=True)
+    header = ('msgid ""\nmsgstr ""\n"Language: es\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n'
+              '"Content-Type: text/plain; charset=utf-8\\n"\n\n')
+    po = directory / "messages.po"
+    po.write_text(header + 'msgid "Back"\nmsgstr "Atrás"\n', encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(tmp_path),
+                    "-D", "messages"], check=True, capture_output=True)
+    po.write_text(header + 'msgid "Back"\nmsgstr "Volver"\n', encoding="utf-8")
+    mo = directory / "messages.mo"
+    os.utime(po, (1_000_000_000, 1_000_000_000))  # the .po is older: the .mo is used
+    assert load_translations("es", tmp_path).gettext("Back") == "Atrás"
+    os.utime(po, (4_000_000_000, 4_000_000_000))  # the .po changed since: it wins
+    assert load_translations("es", tmp_path).gettext("Back") == "Volver"
+    assert mo.is_file()
