@@ -63,6 +63,17 @@ def _decode_field(name: str, value: str) -> Any:
         return value
 
 
+class Hold:
+    """A call the stand-in keeps waiting: ``started`` is set when it arrives."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.released = asyncio.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class BotApiStandIn:
     """An in-process fake of ``api.telegram.org`` for one bot token.
 
@@ -102,6 +113,7 @@ class BotApiStandIn:
             name.lower(): (name, impl) for name, impl in methods.METHODS.items()
         }
         self._failures: dict[str, deque[ApiError]] = {}
+        self._holds: dict[str, deque[Hold]] = {}
         self._ids = itertools.count(1)  # update ids, callback query ids, file ids
         self.updates = UpdateQueue(self.next_id)
         self.webhook = WebhookPush()  # after setWebhook, updates are POSTed to the bot
@@ -196,6 +208,12 @@ class BotApiStandIn:
         """Answer the next ``times`` calls of ``method`` with this error instead of running it."""
         queue = self._failures.setdefault(method.lower(), deque())
         queue.extend(ApiError(error_code, description, retry_after) for _ in range(times))
+
+    def hold_next(self, method: str) -> Hold:
+        """Keep the next call of ``method`` waiting until ``release()``: a slow Telegram."""
+        hold = Hold()
+        self._holds.setdefault(method.lower(), deque()).append(hold)
+        return hold
 
     def add_method(self, name: str, impl: MethodImpl) -> None:
         """Serve another Bot API method: ``impl(standin, params, files) -> result``."""
@@ -335,6 +353,11 @@ class BotApiStandIn:
             if impl is None:
                 self.unknown_methods.append(method)
                 raise ApiError(404, "Not Found: method not found")
+            holds = self._holds.get(name.lower())
+            if holds:
+                hold = holds.popleft()
+                hold.started.set()
+                await hold.released.wait()
             failures = self._failures.get(name.lower())
             if failures:
                 raise failures.popleft()

@@ -148,3 +148,54 @@ async def test_a_failing_handler_is_logged_with_ids_and_without_the_users_text(w
     (record,) = [r for r in caplog.records if r.name == "bot.app"]
     assert record.getMessage().startswith(f"update {max(standin.updates.log)} (user 4) failed")
     assert "secret words" not in caplog.text
+
+
+async def test_shutdown_lets_a_booking_under_way_finish(engine, clock):
+    """SIGTERM's path: no new updates are taken, the one being handled completes, then the stop."""
+    import asyncio
+    import contextlib
+
+    uow = unit_of_work_factory(session_factory(engine), clock)
+    for provider in DEMO_CLINIC:
+        await register_provider(uow(), provider)
+    standin = BotApiStandIn()
+    await standin.start()
+    port = free_port()
+    application = build_application(standin.token, Services(uow, clock), api_url=standin.base_url,
+                                    poll_jobs=False, rate_limiter=fast_rate_limiter())
+    stack = contextlib.AsyncExitStack()
+    await stack.enter_async_context(serving(application, engine, host="127.0.0.1", port=port,
+                                            webhook=(f"http://127.0.0.1:{port}/telegram", SECRET)))
+    try:
+        ana = standin.user(9, "Ana")
+        await ana.send("/book")
+        await ana.tap("Dr. Ana Petrova")
+        await ana.tap("Consultation")
+        await ana.tap("30")
+        await ana.tap(0)
+        slow = standin.hold_next("answerCallbackQuery")  # Telegram is slow to take our answer
+        confirm = asyncio.create_task(ana.tap("✅ " + EN._("Confirm")))
+        await slow.started.wait()  # the booking's handler is under way
+        stopping = asyncio.create_task(stack.aclose())
+        async with aiohttp.ClientSession() as session:
+            for _ in range(200):  # the server stops listening first: new requests are refused
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/healthz"):
+                        pass
+                except aiohttp.ClientConnectionError:
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError("the server kept listening during shutdown")
+        assert not stopping.done()  # still waiting for the booking
+        slow.release()
+        await confirm
+        await stopping
+    finally:
+        await standin.stop()
+    assert EN._("✅ Booked and confirmed!") in ana.last.text
+    async with engine.connect() as connection:
+        from sqlalchemy import text
+
+        assert (await connection.execute(text("SELECT status FROM appointments"))).scalars().all() == ["CONFIRMED"]
+    assert not application.running
