@@ -38,7 +38,10 @@ def build_application(
     on_update_done: Callable[[int], None] | None = None,
     poll_jobs: bool = True,
     rate_limiter: BaseRateLimiter | None = None,
+    shared_chats: bool = False,
 ) -> Application:
+    """The bot. ``shared_chats``: other processes take updates too (webhook workers), so a
+    chat is leased in the database while one of its updates is handled."""
     processor = PerChatUpdateProcessor(on_done=on_update_done)
     persistence = SqlPersistence(TelegramStateStore(services.uow, services.clock))  # type: ignore[arg-type]
     builder = (
@@ -53,6 +56,8 @@ def build_application(
     application = builder.build()
     processor.before = lambda update: persistence.before(application, update)
     processor.after = lambda update: persistence.after(application, update)
+    if shared_chats:
+        processor.exclusive = persistence.exclusive
     application.bot_data["services"] = services
     application.add_handler(TypeHandler(Update, resolve_caller), group=-1)
     application.add_handler(provider_conversation())

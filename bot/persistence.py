@@ -19,9 +19,15 @@ Values rebuilt on every update (who is asking, in which language) stay out.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
-from datetime import date, datetime
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +39,10 @@ from storage.telegram_state import TelegramStateStore
 
 log = logging.getLogger(__name__)
 
+#: How long a process may hold a chat; a crashed one's chat is free again after this.
+CHAT_LEASE = timedelta(seconds=60)
+CHAT_WAIT_SECONDS = 30.0
+CHAT_POLL_SECONDS = 0.02
 #: user_data keys rebuilt for every update (by resolve_caller and provider_only).
 TRANSIENT = frozenset({"caller", "acting"})
 
@@ -142,6 +152,26 @@ class SqlPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, A
             key = handler.key_of(update)
             if key is not None:
                 handler.restore(key, await self._store.conversation(handler.name, conversation_key(key)))  # type: ignore[arg-type]
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, chat_id: int) -> AsyncIterator[None]:
+        """This chat is handled by this process only, until the update is done.
+
+        Several webhook processes may get one chat's updates at once (Telegram
+        delivers over parallel connections); a lease row in the database makes
+        them take turns. A crashed holder's lease lapses after CHAT_LEASE.
+        """
+        holder = f"{os.getpid()}:{uuid.uuid4().hex[:16]}"
+        deadline = time.monotonic() + CHAT_WAIT_SECONDS
+        while not await self._store.take_chat(chat_id, holder, CHAT_LEASE):
+            if time.monotonic() > deadline:
+                log.warning("chat %s stayed busy in another process; going on", chat_id)
+                break
+            await asyncio.sleep(CHAT_POLL_SECONDS)  # another process is handling this chat
+        try:
+            yield
+        finally:
+            await self._store.release_chat(chat_id, holder)
 
     async def after(self, application: Application, update: object) -> None:
         """Write back at once what the update changed: the next may reach another process."""

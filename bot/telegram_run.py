@@ -140,7 +140,8 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
     hook_settings = _webhook_settings(settings) if webhook else None
     async with open_app(settings) as app:
         application = build_application(
-            token, Services(app.uow, app.clock, settings.admin_ids), api_url=settings.telegram_api_url
+            token, Services(app.uow, app.clock, settings.admin_ids), api_url=settings.telegram_api_url,
+            shared_chats=webhook,
         )
         async with serving(
             application, app.engine, host=settings.http_host, port=settings.http_port, webhook=hook_settings

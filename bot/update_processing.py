@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram import Update
@@ -37,6 +38,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._on_done = on_done
         self.before: Callable[[object], Awaitable[None]] | None = None
         self.after: Callable[[object], Awaitable[None]] | None = None
+        #: Across processes: makes the other processes wait for this chat (webhook mode).
+        self.exclusive: Callable[[int], AbstractAsyncContextManager[None]] | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
@@ -60,7 +63,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self._users[key] = self._users.get(key, 0) + 1
             try:
                 async with lock:
-                    await self._around(update, coroutine)
+                    if self.exclusive is None:
+                        await self._around(update, coroutine)
+                    else:
+                        async with self.exclusive(key):
+                            await self._around(update, coroutine)
             finally:
                 self._users[key] -= 1
                 if self._users[key] == 0:  # forget idle chats: the dict stays small

@@ -289,3 +289,13 @@ class UpdateSeenRow(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_tg_updates_seen_at", "seen_at"),)
+
+
+class ChatLeaseRow(Base):
+    """The process handling a chat's update right now; a lapsed lease belongs to nobody."""
+
+    __tablename__ = "tg_chat_leases"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,13 +8,13 @@ updates already taken in. Writes go through :class:`SqlUnitOfWork`'s
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from storage.orm import ConversationStateRow, UpdateSeenRow, UserDataRow
+from storage.orm import ChatLeaseRow, ConversationStateRow, UpdateSeenRow, UserDataRow
 from storage.unit_of_work import SqlUnitOfWork
 
 
@@ -89,6 +89,31 @@ class TelegramStateStore:
                         index_elements=["user_id"], set_={"data": data, "updated_at": self._clock()}
                     )
                 )
+            await unit.commit()
+
+    # -- one process per chat at a time -------------------------------------------------
+
+    async def take_chat(self, chat_id: int, holder: str, lease: timedelta) -> bool:
+        """Lease the chat to ``holder`` unless another holder's lease is still running."""
+        until = self._clock() + lease
+        async with self._uow() as unit:
+            await unit.begin_write()
+            statement = self._insert(unit)(ChatLeaseRow).values(chat_id=chat_id, holder=holder, expires_at=until)
+            statement = statement.on_conflict_do_update(
+                index_elements=["chat_id"],
+                set_={"holder": holder, "expires_at": until},
+                where=ChatLeaseRow.expires_at < self._clock(),
+            ).returning(ChatLeaseRow.chat_id)
+            taken = (await unit.session.execute(statement)).scalar_one_or_none()
+            await unit.commit()
+        return taken is not None
+
+    async def release_chat(self, chat_id: int, holder: str) -> None:
+        async with self._uow() as unit:
+            await unit.begin_write()
+            await unit.session.execute(
+                delete(ChatLeaseRow).where(ChatLeaseRow.chat_id == chat_id, ChatLeaseRow.holder == holder)
+            )
             await unit.commit()
 
     # -- updates seen -------------------------------------------------------------------

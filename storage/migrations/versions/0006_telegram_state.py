@@ -1,4 +1,5 @@
-"""Telegram state shared by every bot process: conversations, user data, updates seen.
+"""Telegram state shared by every bot process: conversations, user data, updates seen,
+and which process is handling a chat right now.
 
 Revision ID: 0006
 Revises: 0005
@@ -36,9 +37,16 @@ def upgrade() -> None:
         sa.Column("seen_at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_tg_updates_seen_at", "tg_updates_seen", ["seen_at"])
+    op.create_table(
+        "tg_chat_leases",
+        sa.Column("chat_id", sa.BigInteger, primary_key=True),
+        sa.Column("holder", sa.String(64), nullable=False),
+        sa.Column("expires_at", UTCDateTime, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("tg_chat_leases")
     op.drop_index("ix_tg_updates_seen_at", "tg_updates_seen")
     op.drop_table("tg_updates_seen")
     op.drop_table("tg_user_data")
