@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -78,7 +79,18 @@ def build_application(
         application.job_queue.run_repeating(
             waitlist_job, interval=WAITLIST_POLL_SECONDS, first=10, name=WAITLIST_JOB
         )
+        application.job_queue.run_repeating(
+            forget_old_updates, interval=3600, first=60, name="forget-old-updates",
+            data=persistence.store,
+        )
     return application
+
+
+async def forget_old_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Update ids are kept to drop Telegram's repeats, which stop within a day."""
+    store: TelegramStateStore = context.job.data  # type: ignore[union-attr,assignment]
+    now = context.bot_data["services"].clock()
+    await store.forget_updates_before(now - timedelta(days=2))
 
 
 def command_list(locale: str) -> list[BotCommand]:

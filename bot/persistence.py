@@ -114,6 +114,10 @@ class SqlPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, A
         )
         self._store = store
 
+    @property
+    def store(self) -> TelegramStateStore:
+        return self._store
+
     # -- user data: fresh for every update ----------------------------------------------
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:

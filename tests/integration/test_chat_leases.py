@@ -39,3 +39,11 @@ async def test_a_crashed_holders_lease_lapses(uow, clock):
     assert not await store.take_chat(300, "alive", CHAT_LEASE)
     clock.now += CHAT_LEASE + timedelta(seconds=1)
     assert await store.take_chat(300, "alive", CHAT_LEASE)
+
+
+async def test_update_ids_are_remembered_then_forgotten_after_two_days(uow, clock):
+    store = TelegramStateStore(uow, clock)
+    assert await store.first_sighting(1) and not await store.first_sighting(1)
+    clock.now += timedelta(days=3)
+    assert await store.forget_updates_before(clock.now - timedelta(days=2)) == 1
+    assert await store.first_sighting(1)  # a very late repeat is new again: Telegram never sends one
