@@ -17,22 +17,16 @@ from conversations import callbacks as cb
 from conversations import keyboards, notifications, texts
 from conversations import waitlist_offers, waitlist_views
 from conversations.metrics import BOOKINGS
+from conversations.refusals import refusal
 from conversations.common import answer, caller, pressed, services, show
 from conversations.states import BROWSING, NOTE
 from core.appointments import client_appointment
 from core.availability import last_bookable_date
 from core.booking import book, reschedule_appointment
 from core.catalog import get_offer, list_offers
-from core.errors import (
-    BookingLimitReached,
-    ClientBlocked,
-    InvalidTransition,
-    NotFound,
-    RescheduleLocked,
-    SlotNoLongerAvailable,
-)
-from core.localtime import local_date, zone
 from core.availability import DayStatus
+from core.errors import BookingError, NotFound, RescheduleLocked, SlotNoLongerAvailable
+from core.localtime import local_date, zone
 from core.model import AppointmentType, ProviderOffer
 from core.slots import get_day_in_zone, get_month_in_zone
 
@@ -306,14 +300,11 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     except RescheduleLocked:
         await show(update, texts.reschedule_locked(t, offer.provider), keyboards.after_booking(t))
         return BROWSING
-    except ClientBlocked:
-        await show(update, texts.booking_unavailable(t))
-        return BROWSING
-    except BookingLimitReached as exc:
-        await show(update, texts.booking_limit(t, exc.limit), keyboards.after_booking(t))
-        return BROWSING
-    except (InvalidTransition, NotFound):
+    except NotFound:  # the appointment being moved is gone
         await show(update, texts.not_changeable(t))
+        return BROWSING
+    except BookingError as refused:
+        await show(update, *refusal(t, refused))
         return BROWSING
     if outcome.created:
         BOOKINGS.labels(via="book").inc()

@@ -7,16 +7,17 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
-from conversations import keyboards, texts
+from conversations import keyboards
 from conversations import waitlist_views as views
 from conversations.booking import chosen, show_booked
-from conversations.metrics import BOOKINGS
-from conversations.waitlist_offers import publish
 from conversations.common import answer, caller, pressed, services, show
+from conversations.metrics import BOOKINGS
+from conversations.refusals import refusal
 from conversations.states import BROWSING
-from core.errors import BookingLimitReached, ClientBlocked, NotFound
-from core.waitlist import WaitlistDateClosed, WaitlistLimitReached, join_waitlist
-from core.waitlist_claims import OfferClosed, claim_offer
+from conversations.waitlist_offers import publish
+from core.errors import BookingError
+from core.waitlist import join_waitlist
+from core.waitlist_claims import claim_offer
 
 
 
@@ -37,17 +38,8 @@ async def on_join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             zone_name=choice.lead,
             now=svc.clock(),
         )
-    except NotFound:
-        await show(update, texts.expired(t))
-        return BROWSING
-    except ClientBlocked:
-        await show(update, texts.booking_unavailable(t))
-        return BROWSING
-    except WaitlistDateClosed:
-        await show(update, views.date_closed(t))
-        return BROWSING
-    except WaitlistLimitReached as exc:
-        await show(update, views.too_many_entries(t, exc.limit), keyboards.after_booking(t))
+    except BookingError as refused:
+        await show(update, *refusal(t, refused))
         return BROWSING
     await show(
         update, views.joined(t, data.day, offer.provider, appt_type, created), keyboards.after_booking(t)
@@ -63,17 +55,8 @@ async def on_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     svc = services(context)
     try:
         outcome = await claim_offer(svc.uow(), offer_id=data.offer, client_id=who.client.id, now=svc.clock())  # type: ignore[arg-type]
-    except NotFound:
-        await show(update, texts.expired(t))
-        return BROWSING
-    except OfferClosed as closed:
-        await show(update, views.offer_closed(t, closed.status))
-        return BROWSING
-    except ClientBlocked:
-        await show(update, texts.booking_unavailable(t))
-        return BROWSING
-    except BookingLimitReached as exc:
-        await show(update, texts.booking_limit(t, exc.limit), keyboards.after_booking(t))
+    except BookingError as refused:
+        await show(update, *refusal(t, refused))
         return BROWSING
     if outcome.created:
         BOOKINGS.labels(via="waitlist").inc()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -13,6 +15,13 @@ from bot.demo import DEMO_CLINIC
 from bot.standin import BotApiStandIn
 from bot.telegram_run import running
 from conversations.common import Services
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, for a server under test."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
 
 def fast_rate_limiter() -> PerChatRateLimiter:
     """The per-chat limit is unit-tested; here it would only make every step wait."""

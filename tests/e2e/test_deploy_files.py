@@ -11,7 +11,6 @@ import json
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +21,7 @@ import yaml
 from bot.cli import build_parser
 from bot.settings import Settings
 from conversations.i18n import SUPPORTED_LOCALES, load_translations
+from tests.e2e.conftest import free_port
 
 ROOT = Path(__file__).parents[2]
 
@@ -101,11 +101,6 @@ def test_compose_runs_a_real_command_with_real_settings():
     for value in bot["environment"].values():
         assert "${" in value or value in ("json", "text")  # secrets come from the environment
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -6,7 +6,6 @@ reminders are made due *now*: appointments booked days ago, starting in a few ho
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import text
 from telegram.ext import CallbackContext
 
-from conversations import callbacks as cb
 from conversations.i18n import texts_for
 from conversations.waitlist_offers import waitlist_job
 from core.booking import book_appointment

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 
 import aiohttp
 import pytest
@@ -17,17 +16,12 @@ from core.providers import register_provider
 from storage.engine import create_engine, session_factory
 from storage.schema import upgrade_schema
 from storage.unit_of_work import unit_of_work_factory
-from tests.e2e.conftest import fast_rate_limiter
+from tests.e2e.conftest import fast_rate_limiter, free_port
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 EN = texts_for("en")
 SECRET = "s3cret-token_for-tests"
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

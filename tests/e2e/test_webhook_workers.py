@@ -22,15 +22,11 @@ from bot.demo import DEMO_CLINIC
 from bot.standin import BotApiStandIn
 from conversations.i18n import texts_for
 from core.providers import register_provider
+from tests.e2e.conftest import free_port
 
 EN = texts_for("en")
 SECRET = "two-workers-secret"
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def start_worker(url: str, standin: BotApiStandIn, port: int, log) -> asyncio.subprocess.Process:  # type: ignore[no-untyped-def]
@@ -128,6 +124,10 @@ async def test_run_with_two_workers_migrates_a_new_database_shares_one_port_and_
     engine = create_engine(database)
     try:
         await until_healthy(port, parent)
+        for _ in range(300):  # both workers up: each registers the webhook when it is ready
+            if len(standin.calls_to("setWebhook")) == 2:
+                break
+            await asyncio.sleep(0.1)
         uow = unit_of_work_factory(session_factory(engine), Clock())
         await register_provider(uow(), DEMO_CLINIC[0])  # the schema is there: migrated at start
         ana = standin.user(8, "Ana")
