@@ -40,6 +40,7 @@ def build_application(
     poll_jobs: bool = True,
     rate_limiter: BaseRateLimiter | None = None,
     shared_chats: bool = False,
+    reminder_rate: float | None = None,
 ) -> Application:
     """The bot. ``shared_chats``: other processes take updates too (webhook workers), so a
     chat is leased in the database while one of its updates is handled."""
@@ -60,6 +61,7 @@ def build_application(
     if shared_chats:
         processor.exclusive = persistence.exclusive
     application.bot_data["services"] = services
+    application.bot_data["reminder_rate"] = reminder_rate
     application.add_handler(TypeHandler(Update, resolve_caller), group=-1)
     application.add_handler(provider_conversation())
     application.add_handler(client_conversation())

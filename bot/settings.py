@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     http_host: str = Field(default="0.0.0.0", description="Where the webhook, /healthz and /metrics listen")
     http_port: int = Field(default=8080, ge=0, le=65535, description="0: no HTTP server (polling only)")
     log_format: Literal["text", "json"] = "text"
+    reminders_per_second: float = Field(
+        default=25.0, gt=0, le=30,
+        description="Reminder pace of this process; with several processes their sum stays under 30",
+    )
 
     @field_validator("webhook_secret")
     @classmethod

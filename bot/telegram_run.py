@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -141,7 +142,7 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
     async with open_app(settings) as app:
         application = build_application(
             token, Services(app.uow, app.clock, settings.admin_ids), api_url=settings.telegram_api_url,
-            shared_chats=webhook,
+            shared_chats=webhook, reminder_rate=settings.reminders_per_second,
         )
         async with serving(
             application, app.engine, host=settings.http_host, port=settings.http_port, webhook=hook_settings
@@ -160,8 +161,10 @@ async def run_workers(settings: Settings, count: int) -> None:
     _webhook_settings(settings)
     async with open_app(settings):
         pass  # the schema is brought up to date once, before the workers start
+    # Telegram's limit is per bot, not per process: the workers share the reminder pace.
+    env = {**os.environ, "SLOTBOT_REMINDERS_PER_SECOND": str(settings.reminders_per_second / count)}
     workers = [
-        await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--webhook")
+        await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--webhook", env=env)
         for _ in range(count)
     ]
     signalled = asyncio.ensure_future(_until_signalled())

@@ -56,8 +56,9 @@ CLAIM_LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
 #: Reminders claimed per transaction: what a crashed worker can leave queued.
 BATCH = 100
-#: Below Telegram's ~30 messages a second, leaving room for replies to people.
-REMINDERS_PER_SECOND = 25
+#: Below Telegram's ~30 messages a second, leaving room for replies to people. Per
+#: process: several processes share it (``bot_data["reminder_rate"]``, see run_workers).
+REMINDERS_PER_SECOND = 25.0
 #: Sends of one worker under way at once.
 IN_FLIGHT = 4
 #: One poll stops claiming after about this long (real time); the next one starts then.
@@ -98,11 +99,15 @@ async def _render(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob):  # type
     return "\n".join(lines), markup
 
 
+def _rate(context: ContextTypes.DEFAULT_TYPE) -> float:
+    return float(context.bot_data.get("reminder_rate") or REMINDERS_PER_SECOND)
+
+
 def _pacer(context: ContextTypes.DEFAULT_TYPE) -> AsyncLimiter:
     pacer = context.bot_data.get("reminder_pacer")
     if pacer is None:
         # A bucket of one: an even pace, no burst on top of the bot's other traffic.
-        pacer = context.bot_data["reminder_pacer"] = AsyncLimiter(1, 1 / REMINDERS_PER_SECOND)
+        pacer = context.bot_data["reminder_pacer"] = AsyncLimiter(1, 1 / _rate(context))
     return pacer
 
 
@@ -122,7 +127,7 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             while True:
                 # No more than the pace can send before the deadline.
-                room = int((deadline - time.monotonic()) * REMINDERS_PER_SECOND) - queue.qsize()
+                room = int((deadline - time.monotonic()) * _rate(context)) - queue.qsize()
                 if room <= 0:
                     return
                 now = svc.clock()
