@@ -68,6 +68,12 @@ async def test_a_flood_limit_is_retried_later_and_a_blocked_client_is_not_retrie
     await bob.tap(0)
     bob.block()
 
+    from prometheus_client import REGISTRY
+
+    def reminders(outcome: str) -> float:
+        return REGISTRY.get_sample_value("slotbot_reminders_total", {"outcome": outcome}) or 0.0
+
+    counts = {o: reminders(o) for o in ("sent", "failed", "retry")}
     # Beyond the limiter's retries for both sends, which run side by side and
     # may share out the failures: Bob's may meet a 429 before his 403.
     bot.standin.fail_next("sendMessage", retry_after=1, times=8)
@@ -78,6 +84,8 @@ async def test_a_flood_limit_is_retried_later_and_a_blocked_client_is_not_retrie
     await poll(bot, MONDAY_NINE_BERLIN - timedelta(hours=22) + timedelta(minutes=1))
     rows = await outbox(engine)
     assert [status for status, _ in rows] == ["SENT", "FAILED"]
+    assert reminders("sent") - counts["sent"] == 1 and reminders("failed") - counts["failed"] == 1
+    assert reminders("retry") - counts["retry"] >= 1
     async with bot.uow() as unit:
         assert (await unit.clients.by_telegram_id(22)).unreachable_at is not None
     assert "Reminder" in ana.bot_messages[-1].text

@@ -134,7 +134,13 @@ async def test_metrics_count_bookings_cancellations_and_update_latency(webhook_b
 
 
 async def test_a_failing_handler_is_logged_with_ids_and_without_the_users_text(webhook_bot, caplog):
+    from prometheus_client import REGISTRY
+
+    def api_errors() -> float:
+        return REGISTRY.get_sample_value("slotbot_bot_api_errors_total", {"error": "NetworkError"}) or 0.0
+
     standin, _ = webhook_bot
+    before = api_errors()
     ana = standin.user(4, "Ana")
     standin.fail_next("sendMessage", error_code=500, description="Internal Server Error", retry_after=None)
     with caplog.at_level("ERROR"):
@@ -142,6 +148,7 @@ async def test_a_failing_handler_is_logged_with_ids_and_without_the_users_text(w
     (record,) = [r for r in caplog.records if r.name == "bot.app"]
     assert record.getMessage().startswith(f"update {max(standin.updates.log)} (user 4) failed")
     assert "secret words" not in caplog.text
+    assert api_errors() - before == 1  # the Bot API's 500, counted once
 
 
 async def test_shutdown_lets_a_booking_under_way_finish(engine, clock):
