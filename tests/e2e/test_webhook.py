@@ -24,21 +24,31 @@ SECRET = "s3cret-token_for-tests"
 
 
 
-@pytest.fixture
-async def webhook_bot(engine, clock):
+async def demo_bot(engine, clock):  # type: ignore[no-untyped-def]
+    """The demo clinic, a started stand-in and an application for it (not yet serving)."""
     uow = unit_of_work_factory(session_factory(engine), clock)
     for provider in DEMO_CLINIC:
         await register_provider(uow(), provider)
     standin = BotApiStandIn()
     await standin.start()
-    port = free_port()
     application = build_application(
         standin.token, Services(uow, clock), api_url=standin.base_url, poll_jobs=False,
         rate_limiter=fast_rate_limiter(),
     )
+    return standin, application
+
+
+def webhook_serving(application, engine, port):  # type: ignore[no-untyped-def]
     url = f"http://127.0.0.1:{port}/telegram"
+    return serving(application, engine, host="127.0.0.1", port=port, webhook=(url, SECRET))
+
+
+@pytest.fixture
+async def webhook_bot(engine, clock):
+    standin, application = await demo_bot(engine, clock)
+    port = free_port()
     try:
-        async with serving(application, engine, host="127.0.0.1", port=port, webhook=(url, SECRET)):
+        async with webhook_serving(application, engine, port):
             yield standin, f"http://127.0.0.1:{port}"
     finally:
         await standin.stop()
@@ -156,17 +166,10 @@ async def test_shutdown_lets_a_booking_under_way_finish(engine, clock):
     import asyncio
     import contextlib
 
-    uow = unit_of_work_factory(session_factory(engine), clock)
-    for provider in DEMO_CLINIC:
-        await register_provider(uow(), provider)
-    standin = BotApiStandIn()
-    await standin.start()
+    standin, application = await demo_bot(engine, clock)
     port = free_port()
-    application = build_application(standin.token, Services(uow, clock), api_url=standin.base_url,
-                                    poll_jobs=False, rate_limiter=fast_rate_limiter())
     stack = contextlib.AsyncExitStack()
-    await stack.enter_async_context(serving(application, engine, host="127.0.0.1", port=port,
-                                            webhook=(f"http://127.0.0.1:{port}/telegram", SECRET)))
+    await stack.enter_async_context(webhook_serving(application, engine, port))
     try:
         ana = standin.user(9, "Ana")
         await ana.send("/book")
