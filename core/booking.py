@@ -34,7 +34,7 @@ from core.model import (
 )
 from core.ports import UnitOfWork
 from core.slots import load_bookable
-from core.waitlist import offer_freed_time
+from core.waitlist import offer_freed_time, stop_waiting
 
 
 async def slot_offered_now(
@@ -156,6 +156,7 @@ async def book_locked(
             notes=notes,
         )
     )
+    await stop_waiting(uow, client_id, provider_id, type_id, start)
     return BookingOutcome(appointment, created=True)
 
 

@@ -127,6 +127,15 @@ async def withdraw_client(uow: UnitOfWork, provider_id: int, client_id: int) -> 
             await uow.waitlist.move_offer(offer.id, OfferStatus.WITHDRAWN)  # type: ignore[arg-type]
 
 
+async def stop_waiting(uow: UnitOfWork, client_id: int, provider_id: int, type_id: int, start: datetime) -> None:
+    """Inside a booking's transaction: whoever books a date stops waiting for it."""
+    for entry in await uow.waitlist.entries_of_client(client_id, (start - _ANY_ZONE).date()):
+        if (entry.provider_id, entry.type_id) == (provider_id, type_id) and entry.date == local_date(
+            start, zone(entry.zone)
+        ):
+            await uow.waitlist.remove_entry(entry.id)  # type: ignore[arg-type]
+
+
 async def waitlist_of_client(uow: UnitOfWork, client_id: int, now: datetime) -> list[WaitlistItem]:
     """The client's entries whose date has not passed (in the entry's own zone)."""
     now = require_utc(now, "now")
@@ -243,6 +252,7 @@ __all__ = [
     "offer_deadline",
     "offer_freed_time",
     "offer_slot",
+    "stop_waiting",
     "waiting_for",
     "waitlist_of_client",
     "withdraw_client",

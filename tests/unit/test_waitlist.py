@@ -279,3 +279,14 @@ async def test_a_date_means_the_date_in_the_zone_the_client_chose(clinic):
     await clinic.join(hnl_tuesday, day=TUESDAY, zone="Pacific/Honolulu")
     await cancel_appointment(clinic.make_uow(), booked[0].id, now=NOW)
     assert [o.client_id for o in await clinic.open_offers()] == [hnl_monday]
+
+
+async def test_booking_the_date_oneself_ends_the_wait_for_it(clinic):
+    booked = await clinic.fill_tuesday()
+    me = await clinic.client(1)
+    await clinic.join(me)
+    await clinic.join(me, day=TUESDAY + timedelta(days=7))
+    await cancel_appointment(clinic.make_uow(), booked[0].id, now=NOW)
+    await clinic.book(me, at(TUESDAY, 9))  # through /book, not the offer
+    dates = [i.entry.date for i in await waitlist_of_client(clinic.make_uow(), me, NOW)]
+    assert dates == [TUESDAY + timedelta(days=7)]  # the other date still waits
