@@ -32,7 +32,7 @@ from core.reminders import (
     Recipient,
     ReminderJob,
     ReminderKind,
-    claim_due_reminders,
+    claim_due_batch,
     claim_retries,
     release_stale,
     start_attempt,
@@ -124,6 +124,7 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     deadline = time.monotonic() + POLL_BUDGET_SECONDS
 
     async def claim() -> None:
+        cursor, scanning = None, True
         try:
             while True:
                 # No more than the pace can send before the deadline.
@@ -132,9 +133,14 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
                     return
                 now = svc.clock()
                 limit = min(BATCH, room)
-                jobs = await claim_due_reminders(svc.uow(), now, limit) or await claim_retries(svc.uow(), now, limit)
-                if not jobs:
-                    return
+                jobs: list[ReminderJob] = []
+                if scanning:  # due reminders, in order of start, from where the last batch stopped
+                    jobs, moved_to = await claim_due_batch(svc.uow(), now, limit, cursor)
+                    scanning, cursor = moved_to != cursor, moved_to
+                if not jobs and not scanning:
+                    jobs = await claim_retries(svc.uow(), now, limit)
+                    if not jobs:
+                        return
                 for job in jobs:
                     await queue.put(job)
         finally:

@@ -136,9 +136,14 @@ class AppointmentRepository(Protocol):
     async def count_active_future(self, client_id: int, provider_id: int, now: datetime) -> int: ...
 
     async def confirmed_starting_between(
-        self, start: datetime, end: datetime
+        self,
+        start: datetime,
+        end: datetime,
+        after: tuple[datetime, int] | None = None,
+        limit: int | None = None,
     ) -> Sequence[Appointment]:
-        """CONFIRMED appointments of every provider starting in ``(start, end]``."""
+        """CONFIRMED appointments of every provider starting in ``(start, end]``, by
+        (start, id); with ``after``, only those past that (start, id); at most ``limit``."""
         ...
 
 

@@ -97,48 +97,71 @@ def parse_key(key: str) -> tuple[int, ReminderKind, Recipient] | None:
 
 
 async def claim_due_reminders(uow: UnitOfWork, now: datetime, limit: int = 100) -> list[ReminderJob]:
-    """Claim up to ``limit`` reminders due at ``now`` that nobody claimed before.
+    """Claim up to ``limit`` reminders due at ``now`` that nobody claimed before."""
+    jobs, _ = await claim_due_batch(uow, now, limit)
+    return jobs
+
+
+#: Appointments read per batch (most, after the first poll, are claimed already).
+SCAN = 500
+
+#: Where a claiming pass stopped: the (start, id) of the last appointment it finished.
+Cursor = tuple[datetime, int]
+
+
+async def claim_due_batch(
+    uow: UnitOfWork, now: datetime, limit: int, after: Cursor | None = None
+) -> tuple[list[ReminderJob], Cursor | None]:
+    """Claim up to ``limit`` due reminders of appointments past ``after``; where it stopped.
 
     One transaction: each key is inserted into the outbox or, if it is there
     already (sent, queued or being sent by another process, given up), skipped.
-    Claiming a small batch at a time bounds what a crashed worker leaves behind.
+    Claiming a small batch at a time bounds what a crashed worker leaves behind;
+    the cursor lets the next batch of the same poll skip what this one read
+    (with thousands due, rereading them every batch would cost more than sending).
     """
     now = require_utc(now, "now")
     token = uuid.uuid4().hex
     jobs: list[ReminderJob] = []
+    cursor = after
     async with uow:
         # Work out what to claim with plain reads, so the write lock is held only
         # for the inserts (a claimed key makes its insert do nothing, so a race
         # between the read and the lock is harmless).
-        due = [
-            (a, kinds)
-            for a in await uow.appointments.confirmed_starting_between(now, now + LOOKAHEAD)
+        scanned = await uow.appointments.confirmed_starting_between(now, now + LOOKAHEAD, after, limit=SCAN)
+        due = {
+            a.id: kinds
+            for a in scanned
             if (kinds := due_kinds(a.start, a.start_set_at or a.created_at, now))
-        ]
-        taken = await uow.outbox.claimed_keys([a.id for a, _ in due])  # type: ignore[misc]
+        }
+        taken = await uow.outbox.claimed_keys(list(due))  # type: ignore[arg-type]
         wanted: list[tuple[Appointment, ReminderKind, Recipient, int]] = []
-        for appointment, kinds in due:
-            if len(wanted) >= limit:
-                break
+        for appointment in scanned:
             keys = {
                 (kind, recipient)
-                for kind in kinds
+                for kind in due.get(appointment.id, ())  # type: ignore[arg-type]
                 for recipient in Recipient
                 if dedup_key(appointment.id, appointment.start, kind, recipient) not in taken  # type: ignore[arg-type]
             }
             if keys:
                 chats = dict(await _recipients(uow, appointment))
-                wanted += [(appointment, k, r, chats[r]) for k, r in sorted(keys) if r in chats]
+                more = [(appointment, k, r, chats[r]) for k, r in sorted(keys) if r in chats]
+                if wanted and len(wanted) + len(more) > limit:
+                    break  # this appointment goes whole into the next batch
+                wanted += more
+            cursor = (appointment.start, appointment.id)  # type: ignore[assignment]
+            if len(wanted) >= limit:
+                break
         if not wanted:
-            return []
+            return [], cursor
         await uow.begin_write()
-        for appointment, kind, recipient, chat_id in wanted[:limit]:
+        for appointment, kind, recipient, chat_id in wanted:
             key = dedup_key(appointment.id, appointment.start, kind, recipient)  # type: ignore[arg-type]
             outbox_id = await uow.outbox.claim(key, appointment.id, chat_id, now, token)
             if outbox_id is not None:
                 jobs.append(ReminderJob(outbox_id, key, appointment.id, kind, recipient, chat_id, token))  # type: ignore[arg-type]
         await uow.commit()
-    return jobs
+    return jobs, cursor
 
 
 async def start_attempt(uow: UnitOfWork, job: ReminderJob, now: datetime) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -185,16 +185,22 @@ class SqlAppointmentRepository:
         )
         return count or 0
 
-    async def confirmed_starting_between(self, start: datetime, end: datetime) -> Sequence[Appointment]:
-        rows = await self._session.scalars(
-            select(AppointmentRow)
-            .where(
-                AppointmentRow.status == "CONFIRMED",
-                AppointmentRow.starts_at > start,
-                AppointmentRow.starts_at <= end,
-            )
-            .order_by(AppointmentRow.starts_at, AppointmentRow.id)
+    async def confirmed_starting_between(
+        self,
+        start: datetime,
+        end: datetime,
+        after: tuple[datetime, int] | None = None,
+        limit: int | None = None,
+    ) -> Sequence[Appointment]:
+        query = select(AppointmentRow).where(
+            AppointmentRow.status == "CONFIRMED",
+            AppointmentRow.starts_at > start,
+            AppointmentRow.starts_at <= end,
         )
+        if after is not None:
+            query = query.where(tuple_(AppointmentRow.starts_at, AppointmentRow.id) > tuple_(*after))
+        query = query.order_by(AppointmentRow.starts_at, AppointmentRow.id)
+        rows = await self._session.scalars(query if limit is None else query.limit(limit))
         return [mapping.appointment(r) for r in rows]
 
     async def for_client(self, client_id: int, *, since: datetime) -> Sequence[Appointment]:

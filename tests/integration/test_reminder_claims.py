@@ -97,3 +97,23 @@ async def test_a_slow_worker_whose_claim_was_handed_on_cannot_send_it(uow, engin
     assert not await start_attempt(uow(), slow, DAY_BEFORE + timedelta(minutes=3))
     assert await start_attempt(uow(), fresh, DAY_BEFORE + timedelta(minutes=3))
     assert await _statuses(engine) == ["SENDING"]
+
+
+async def test_a_poll_walks_the_due_reminders_batch_by_batch_with_a_cursor(uow):
+    from core.reminders import claim_due_batch
+
+    provider_id, single, _group = await register(uow)
+    for n in range(5):
+        client = await get_or_create_client(uow(), 300 + n)
+        await book_appointment(uow(), provider_id=provider_id, type_id=single, client_id=client.id,
+                               start=MONDAY_NINE_BERLIN + timedelta(minutes=30 * n), now=FIXED_NOW)
+    now, cursor, sizes, keys = DAY_BEFORE + timedelta(hours=3), None, [], set()
+    while True:
+        jobs, moved = await claim_due_batch(uow(), now, 2, cursor)
+        if moved == cursor:
+            break
+        sizes.append(len(jobs))
+        keys |= {j.key for j in jobs}
+        cursor = moved
+    assert sizes == [2, 2, 1] and len(keys) == 5
+    assert cursor[0] == MONDAY_NINE_BERLIN + timedelta(minutes=120)  # the last appointment
