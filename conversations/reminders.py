@@ -150,7 +150,12 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     async def send() -> None:
         while (job := await queue.get()) is not None:
             await _pacer(context).acquire()
-            await _attempt(context, job)
+            try:
+                await _attempt(context, job)
+            except Exception:  # noqa: BLE001 - e.g. the database went away mid-send
+                # The row stays claimed; after the lease it is resent (QUEUED) or
+                # kept from doubling (SENDING). The other senders carry on.
+                log.exception("reminder %s: sending failed unexpectedly", job.key)
 
     await asyncio.gather(claim(), *(send() for _ in range(IN_FLIGHT)))
 

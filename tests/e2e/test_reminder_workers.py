@@ -45,3 +45,31 @@ async def test_a_later_poll_sends_nothing_twice_because_the_database_remembers(b
     bot.clock.now += timedelta(minutes=5)
     await send_reminders(CallbackContext(bot.application))
     assert len(ana.bot_messages) == sent
+
+
+async def test_an_unexpected_failure_of_one_send_does_not_stop_the_others(bot, monkeypatch, caplog):
+    from conversations import reminders
+
+    clients = [bot.user(300 + n, f"Client {n}") for n in range(3)]
+    for n, client in enumerate(clients):
+        await client.send("/book")
+        await client.tap("Dr. Ana Petrova")
+        await client.tap("Consultation")
+        await client.tap("30")
+        await client.tap(n)
+        await client.tap(0)
+    before = [len(c.bot_messages) for c in clients]
+    real_attempt, failed = reminders._attempt, []
+
+    async def attempt(context, job):  # type: ignore[no-untyped-def]
+        if not failed:
+            failed.append(job.key)
+            raise RuntimeError("the database went away")
+        await real_attempt(context, job)
+
+    monkeypatch.setattr(reminders, "_attempt", attempt)
+    bot.clock.now = MONDAY_NINE_BERLIN - timedelta(hours=20)
+    with caplog.at_level("ERROR"):
+        await send_reminders(CallbackContext(bot.application))  # returns: nothing hangs
+    sent = sum(len(c.bot_messages) - b for c, b in zip(clients, before, strict=True))
+    assert sent == 2 and "sending failed unexpectedly" in caplog.text
