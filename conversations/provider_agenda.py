@@ -16,7 +16,7 @@ from conversations.common import answer, pressed, services, show
 from conversations.provider_common import acting, provider_only
 from conversations.provider_parsing import ParseError, parse_agenda_period
 from conversations.states import BROWSING, PROVIDER_CANCEL_REASON
-from core.agenda import agenda, agenda_item, clients_of, set_client_blocked
+from core.agenda import agenda, agenda_item, clients_of, set_client_blocked, waiting_count
 from core.booking import (
     cancel_appointment,
     complete_appointment,
@@ -50,7 +50,8 @@ async def _show_agenda(update: Update, context: ContextTypes.DEFAULT_TYPE, first
         _button("«", cb.AgendaDay(first - timedelta(days=span), last - timedelta(days=span))),
         _button("»", cb.AgendaDay(first + timedelta(days=span), last + timedelta(days=span))),
     ])
-    await show(update, ptexts.agenda(t, who.provider, first, last, items), InlineKeyboardMarkup(rows))
+    waiting = await waiting_count(services(context).uow(), who.provider.id, first, last)  # type: ignore[arg-type]
+    await show(update, ptexts.agenda(t, who.provider, first, last, items, waiting), InlineKeyboardMarkup(rows))
 
 
 @provider_only

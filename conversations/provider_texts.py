@@ -37,7 +37,19 @@ def agenda_line(t: Texts, item: AgendaItem, provider: Provider) -> str:
     )
 
 
-def agenda(t: Texts, provider: Provider, first: date, last: date, items: list[AgendaItem]) -> str:
+def agenda(
+    t: Texts, provider: Provider, first: date, last: date, items: list[AgendaItem], waiting: int = 0
+) -> str:
+    text = _agenda(t, provider, first, last, items)
+    if waiting:
+        # A receptionist filling a gap wants to know someone is waiting for it.
+        text += "\n\n" + t.ngettext(
+            "🔔 Waiting list: {n} client.", "🔔 Waiting list: {n} clients.", waiting
+        ).format(n=waiting)
+    return text
+
+
+def _agenda(t: Texts, provider: Provider, first: date, last: date, items: list[AgendaItem]) -> str:
     if first == last:
         head = t._("Agenda for {date}").format(date=t.format_date(first, "full"))
     else:

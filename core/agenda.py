@@ -28,6 +28,12 @@ async def agenda(uow: UnitOfWork, provider_id: int, first: date, last: date) -> 
     return items
 
 
+async def waiting_count(uow: UnitOfWork, provider_id: int, first: date, last: date) -> int:
+    """How many waitlist entries the provider has for the dates ``first``..``last``."""
+    async with uow:
+        return len(await uow.waitlist.waiting(provider_id, first, last))
+
+
 async def agenda_item(uow: UnitOfWork, provider_id: int, appointment_id: int) -> AgendaItem:
     """One of the provider's own appointments; another provider's reads as not found."""
     async with uow:

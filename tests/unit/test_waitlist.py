@@ -290,3 +290,19 @@ async def test_booking_the_date_oneself_ends_the_wait_for_it(clinic):
     await clinic.book(me, at(TUESDAY, 9))  # through /book, not the offer
     dates = [i.entry.date for i in await waitlist_of_client(clinic.make_uow(), me, NOW)]
     assert dates == [TUESDAY + timedelta(days=7)]  # the other date still waits
+
+
+async def test_the_providers_agenda_tells_how_many_wait(clinic):
+    from core.agenda import waiting_count
+    from conversations import provider_texts
+    from conversations.i18n import texts_for
+
+    await waiting_five(clinic)
+    assert await waiting_count(clinic.make_uow(), clinic.provider_id, TUESDAY, TUESDAY) == 5
+    assert await waiting_count(clinic.make_uow(), clinic.provider_id, NOW.date(), NOW.date()) == 0
+    async with clinic.make_uow() as uow:
+        provider = await uow.providers.get(clinic.provider_id)
+    en = provider_texts.agenda(texts_for("en"), provider, TUESDAY, TUESDAY, [], waiting=5)
+    ru = provider_texts.agenda(texts_for("ru"), provider, TUESDAY, TUESDAY, [], waiting=5)
+    assert en.endswith("🔔 Waiting list: 5 clients.") and ru.endswith("🔔 Лист ожидания: 5 клиентов.")
+    assert "Waiting list" not in provider_texts.agenda(texts_for("en"), provider, TUESDAY, TUESDAY, [])
