@@ -113,6 +113,12 @@ class SqlPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, A
             update_interval=update_interval,
         )
         self._store = store
+        # What the database holds, as last read or written here. PTB hands back
+        # every user's data and every conversation state after each update, mostly
+        # unchanged; comparing spares two write transactions per update. The value
+        # is read again before each update, so another process's change is seen.
+        self._stored_user_data: dict[int, str | None] = {}
+        self._stored_states: dict[tuple[str, str], object | None] = {}
 
     @property
     def store(self) -> TelegramStateStore:
@@ -125,6 +131,7 @@ class SqlPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, A
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         stored = await self._store.user_data(user_id)
+        self._stored_user_data[user_id] = stored
         transient = {k: v for k, v in user_data.items() if k in TRANSIENT}
         user_data.clear()
         if stored is not None:
@@ -135,18 +142,29 @@ class SqlPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, A
         user_data.update(transient)
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        await self._store.set_user_data(user_id, encode_user_data(data))
+        encoded = encode_user_data(data)
+        if user_id in self._stored_user_data and self._stored_user_data[user_id] == encoded:
+            return
+        await self._store.set_user_data(user_id, encoded)
+        self._stored_user_data[user_id] = encoded
 
     async def drop_user_data(self, user_id: int) -> None:
         await self._store.set_user_data(user_id, None)
+        self._stored_user_data[user_id] = None
 
     # -- conversations ------------------------------------------------------------------
 
     async def get_conversations(self, name: str) -> dict[tuple[int, ...], object]:
-        return {_key_tuple(k): state for k, state in (await self._store.conversations(name)).items()}
+        stored = await self._store.conversations(name)
+        self._stored_states.update({(name, k): state for k, state in stored.items()})
+        return {_key_tuple(k): state for k, state in stored.items()}
 
     async def update_conversation(self, name: str, key: tuple[int | str, ...], new_state: object | None) -> None:
-        await self._store.set_conversation(name, conversation_key(key), new_state)  # type: ignore[arg-type]
+        where = (name, conversation_key(key))
+        if where in self._stored_states and self._stored_states[where] == new_state:
+            return
+        await self._store.set_conversation(*where, new_state)  # type: ignore[arg-type]
+        self._stored_states[where] = new_state
 
     async def before(self, application: Application, update: object) -> None:
         """Bring this update's conversation states up to date from the database."""
@@ -155,7 +173,10 @@ class SqlPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, A
         for handler in _shared_conversations(application):
             key = handler.key_of(update)
             if key is not None:
-                handler.restore(key, await self._store.conversation(handler.name, conversation_key(key)))  # type: ignore[arg-type]
+                where = (handler.name, conversation_key(key))
+                state = await self._store.conversation(*where)  # type: ignore[arg-type]
+                self._stored_states[where] = state  # type: ignore[index]
+                handler.restore(key, state)
 
     @contextlib.asynccontextmanager
     async def exclusive(self, chat_id: int) -> AsyncIterator[None]:

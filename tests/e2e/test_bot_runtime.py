@@ -135,3 +135,33 @@ async def test_run_with_a_rejected_token_is_one_clear_line(cli_env, standin, dat
     assert code == 2
     assert err.strip().count("\n") == 0 and "rejected" in err
     assert "NOT-THE-RIGHT-ONE" not in err  # secrets never reach the logs
+
+
+async def test_unchanged_state_is_not_written_back_after_every_update(standin, services, monkeypatch):
+    """Each update used to rewrite the user's data and conversation state, changed or not."""
+    from storage.telegram_state import TelegramStateStore
+
+    writes: list[tuple[str, object]] = []
+    real_user, real_state = TelegramStateStore.set_user_data, TelegramStateStore.set_conversation
+
+    async def set_user_data(self, user_id, data):  # type: ignore[no-untyped-def]
+        writes.append(("user_data", data))
+        await real_user(self, user_id, data)
+
+    async def set_conversation(self, name, key, state):  # type: ignore[no-untyped-def]
+        writes.append((name, state))
+        await real_state(self, name, key, state)
+
+    monkeypatch.setattr(TelegramStateStore, "set_user_data", set_user_data)
+    monkeypatch.setattr(TelegramStateStore, "set_conversation", set_conversation)
+    ana = standin.user(6, "Ana")
+    async with running(new_bot(standin, services)):
+        await ana.send("/book")  # the client conversation starts: one write
+        await ana.tap("Dr. Ana Petrova")
+        await ana.send("/help")
+        assert len(writes) == 1 and writes[0][0] == "client"
+        await ana.tap("Consultation")
+        await ana.tap("30")
+        await ana.tap("9:00\u202fAM")
+        await ana.tap("✏️ " + EN._("Add a note"))  # a new state and a new user_data key: written
+    assert {name for name, _ in writes[1:]} == {"client", "user_data"}
