@@ -25,10 +25,9 @@ from bot.demo import DEMO_CLINIC
 from bot.errors import BotStartError
 from bot.http_server import Webhook, http_app, start_http
 from bot.settings import Settings
-from conversations.common import Services, services_of
+from conversations.common import Services
 from core.catalog import list_offers
 from core.providers import register_provider
-from storage.telegram_state import TelegramStateStore
 
 log = logging.getLogger(__name__)
 CONSOLE_USER_ID = 1001
@@ -111,7 +110,6 @@ async def serving(
     host: str,
     port: int,
     webhook: tuple[str, str] | None = None,
-    store: TelegramStateStore | None = None,
 ) -> AsyncIterator[web.AppRunner | None]:
     """The bot started and fed (webhook or long polling), with /healthz and /metrics on ``port``.
 
@@ -121,9 +119,9 @@ async def serving(
     hook = None
     if webhook is not None:
         url, secret = webhook
-        hook = Webhook(urlsplit(url).path or "/", secret, application, store or TelegramStateStore(
-            services_of(application).uow, services_of(application).clock  # type: ignore[arg-type]
-        ))
+        # The persistence's store also remembers which update ids were seen.
+        store = application.persistence.store  # type: ignore[union-attr]
+        hook = Webhook(urlsplit(url).path or "/", secret, application, store)
     async with (started(application) if hook is not None else running(application)):
         if webhook is not None:
             await application.bot.set_webhook(webhook[0], secret_token=webhook[1], allowed_updates=Update.ALL_TYPES)

@@ -11,7 +11,7 @@ from typing import TypeVar
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
 from conversations.i18n import Texts, resolve_locale, texts_for
@@ -45,10 +45,6 @@ class Services:
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.bot_data["services"]
-
-
-def services_of(application: Application) -> Services:
-    return application.bot_data["services"]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
