@@ -106,13 +106,18 @@ async def settle_offers(uow: UnitOfWork, provider_id: int, now: datetime) -> Off
     if calendar is None:
         return changes
     lapsed: dict[tuple[int, datetime], bool] = {}
+    # A slot goes to up to three clients at once: look each slot up once.
+    free_slots: dict[tuple[int, datetime], bool] = {}
     for offer in offers:
-        appt_type = await uow.providers.appointment_type(offer.type_id)
-        free = (
-            appt_type is not None
-            and appt_type.is_active
-            and await slot_offered_now(uow, calendar, appt_type, offer.start, now)
-        )
+        slot = (offer.type_id, offer.start)
+        if slot not in free_slots:
+            appt_type = await uow.providers.appointment_type(offer.type_id)
+            free_slots[slot] = (
+                appt_type is not None
+                and appt_type.is_active
+                and await slot_offered_now(uow, calendar, appt_type, offer.start, now)
+            )
+        free = free_slots[slot]
         if now >= offer.expires_at:
             if await uow.waitlist.move_offer(offer.id, OfferStatus.EXPIRED):  # type: ignore[arg-type]
                 changes.expired.append(offer)
