@@ -9,6 +9,7 @@ import pytest
 from telegram.ext import CallbackContext
 
 from conversations.reminders import send_reminders
+from tests.e2e.test_client_journey import open_day
 from tests.e2e.test_reminders import MONDAY_NINE_BERLIN, book_monday_nine
 
 pytestmark = pytest.mark.parametrize(
@@ -19,10 +20,7 @@ pytestmark = pytest.mark.parametrize(
 async def test_concurrent_workers_send_each_reminder_once(bot):
     clients = [bot.user(100 + n, f"Client {n}") for n in range(3)]
     for n, client in enumerate(clients):
-        await client.send("/book")
-        await client.tap("Dr. Ana Petrova")
-        await client.tap("Consultation")
-        await client.tap("30")
+        await open_day(client)
         await client.tap(n)  # three different times
         await client.tap(0)
     before = [len(c.bot_messages) for c in clients]
@@ -52,10 +50,7 @@ async def test_an_unexpected_failure_of_one_send_does_not_stop_the_others(bot, m
 
     clients = [bot.user(300 + n, f"Client {n}") for n in range(3)]
     for n, client in enumerate(clients):
-        await client.send("/book")
-        await client.tap("Dr. Ana Petrova")
-        await client.tap("Consultation")
-        await client.tap("30")
+        await open_day(client)
         await client.tap(n)
         await client.tap(0)
     before = [len(c.bot_messages) for c in clients]

@@ -17,6 +17,7 @@ from storage.engine import create_engine, session_factory
 from storage.schema import upgrade_schema
 from storage.unit_of_work import unit_of_work_factory
 from tests.e2e.conftest import fast_rate_limiter, free_port
+from tests.e2e.test_client_journey import open_day
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 EN = texts_for("en")
@@ -127,10 +128,7 @@ async def test_metrics_count_bookings_cancellations_and_update_latency(webhook_b
     before = (sample("slotbot_bookings_total", via="book"), sample("slotbot_cancellations_total", by="client"),
               sample("slotbot_update_seconds_count"))
     ana = standin.user(3, "Ana")
-    await ana.send("/book")
-    await ana.tap("Dr. Ana Petrova")
-    await ana.tap("Consultation")
-    await ana.tap("30")
+    await open_day(ana)
     await ana.tap(0)
     await ana.tap("✅ " + EN._("Confirm"))
     await ana.send("/my")
@@ -172,10 +170,7 @@ async def test_shutdown_lets_a_booking_under_way_finish(engine, clock):
     await stack.enter_async_context(webhook_serving(application, engine, port))
     try:
         ana = standin.user(9, "Ana")
-        await ana.send("/book")
-        await ana.tap("Dr. Ana Petrova")
-        await ana.tap("Consultation")
-        await ana.tap("30")
+        await open_day(ana)
         await ana.tap(0)
         slow = standin.hold_next("answerCallbackQuery")  # Telegram is slow to take our answer
         confirm = asyncio.create_task(ana.tap("✅ " + EN._("Confirm")))
