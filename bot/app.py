@@ -8,7 +8,14 @@ from datetime import timedelta
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, BaseRateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    BaseRateLimiter,
+    ContextTypes,
+    TypeHandler,
+)
 
 from bot.persistence import SqlPersistence
 from bot.rate_limits import PerChatRateLimiter
@@ -18,12 +25,15 @@ from conversations.digest import DIGEST_JOB, DIGEST_POLL_SECONDS, send_digests
 from conversations.provider import provider_conversation
 from conversations.reminders import REMINDER_JOB, REMINDER_POLL_SECONDS, send_reminders
 from conversations.waitlist_offers import WAITLIST_JOB, WAITLIST_POLL_SECONDS, waitlist_job
-from conversations.common import Caller, Services, resolve_caller
-from conversations.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, texts_for
+from conversations.common import CONTEXT_TYPES, CallerUnavailable, Services, resolve_caller
+from conversations.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, Texts, resolve_locale, texts_for
+from core.clients import find_client
 from conversations.texts import something_went_wrong
 from storage.telegram_state import TelegramStateStore
 
 log = logging.getLogger(__name__)
+#: Updates handled at once by one process (SLOTBOT_CONCURRENT_UPDATES).
+CONCURRENT_UPDATES = 32
 
 def file_url_for(api_url: str) -> str:
     """The Bot API serves files beside methods: ``…/bot`` → ``…/file/bot``."""
@@ -41,14 +51,18 @@ def build_application(
     rate_limiter: BaseRateLimiter | None = None,
     shared_chats: bool = False,
     reminder_rate: float | None = None,
+    concurrent_updates: int = CONCURRENT_UPDATES,
 ) -> Application:
     """The bot. ``shared_chats``: other processes take updates too (webhook workers), so a
-    chat is leased in the database while one of its updates is handled."""
-    processor = PerChatUpdateProcessor(on_done=on_update_done)
-    persistence = SqlPersistence(TelegramStateStore(services.uow, services.clock))  # type: ignore[arg-type]
+    chat is leased in the database while one of its updates is handled, and its state is
+    re-read for every update. ``concurrent_updates`` must fit the database pool
+    (``bot/bootstrap.py`` sizes it from the same setting)."""
+    processor = PerChatUpdateProcessor(concurrent_updates, on_done=on_update_done)
+    persistence = SqlPersistence(TelegramStateStore(services.uow, services.clock), shared=shared_chats)  # type: ignore[arg-type]
     builder = (
         ApplicationBuilder()
         .token(token)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(processor)
         .persistence(persistence)
         .rate_limiter(rate_limiter or PerChatRateLimiter())
@@ -118,6 +132,18 @@ async def publish_commands(application: Application) -> None:
         log.warning("could not publish the command menu: %s", exc)
 
 
+async def _texts_of(context: ContextTypes.DEFAULT_TYPE, user: object) -> Texts:
+    """The failed update's person's language. PTB builds a new context for the
+    error handler, so the caller resolved for the update is not at hand."""
+    saved = None
+    try:
+        client = await find_client(context.bot_data["services"].uow(), user.id)  # type: ignore[attr-defined]
+        saved = client.language if client is not None else None
+    except Exception:  # noqa: BLE001 - the database may be what failed: Telegram's language then
+        log.warning("could not read the language of user %s", getattr(user, "id", None))
+    return texts_for(resolve_locale(saved, getattr(user, "language_code", None)))
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log with context (ids, never texts) and tell the user, without internals."""
     update_id = getattr(update, "update_id", None)
@@ -129,9 +155,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = getattr(update, "effective_chat", None)
     if chat is None:
         return
-    who = (context.user_data or {}).get("caller")
-    t = who.texts if isinstance(who, Caller) else texts_for(DEFAULT_LOCALE)
+    t = await _texts_of(context, user)
     try:
         await chat.send_message(something_went_wrong(t))
     except TelegramError:
         log.warning("could not tell user %s about the failure", getattr(user, "id", None))
+    if isinstance(context.error, CallerUnavailable):
+        raise ApplicationHandlerStop  # no handler may run without knowing who is asking

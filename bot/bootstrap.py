@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import utc_now
 from bot.settings import Settings
-from storage.engine import create_engine, session_factory
+from storage.engine import create_engine, pool_for, session_factory
 from storage.schema import upgrade_schema
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 
@@ -30,7 +30,7 @@ async def open_app(
     clock: Callable[[], datetime] = utc_now,
     upgrade: bool = True,
 ) -> AsyncIterator[App]:
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url, **pool_for(settings.concurrent_updates))
     try:
         if upgrade:
             await upgrade_schema(engine)

@@ -1,20 +1,25 @@
 """A python-telegram-bot persistence kept in the project's database, shared by every process.
 
-PTB loads persisted data once at start and writes it back now and then; with
-several bot processes (or after a restart) that would lose a half-finished
-conversation. So:
+PTB loads persisted data once at start and flushes everything now and then
+(``Application.update_persistence``: a deep copy of every touched user's
+``user_data``, so a cost that grows with the number of active users). Neither
+fits: several bot processes (or a restart) would lose a half-finished
+conversation, and flushing the whole application after every update made one
+update cost O(active users). So this works per update, for that update's own
+user and chat only (``bot/update_processing.py`` calls the hooks):
 
-* ``user_data`` is re-read from the database before every update
-  (:meth:`SqlPersistence.refresh_user_data`, a PTB hook), and
-* the states of the ConversationHandlers for the update's chat and user are
-  re-read just before the update is processed (:meth:`SqlPersistence.before`,
-  called by ``bot/update_processing.py``), and
-* everything an update changed is written back as soon as it is processed
-  (:meth:`SqlPersistence.after`).
+* :meth:`SqlPersistence.before` reads the user's ``user_data`` and the states
+  of the ConversationHandlers for the update's key in one read transaction —
+  for every update when other processes share the chats (webhook workers), and
+  the first time a user is seen otherwise (one polling process is the only one
+  that moves its chats on, so what it holds in memory is current);
+* :meth:`SqlPersistence.after` writes back what this update changed, in one
+  write transaction, and nothing when nothing changed.
 
 ``user_data`` is stored as tagged JSON (tuples, dates and times, decimals and
 non-string keys survive; pickle is not used, so the database never holds code).
-Values rebuilt on every update (who is asking, in which language) stay out.
+What is derived per update (who is asking, their texts, the provider acted for)
+lives on the update's context (``conversations.context.BotContext``), never here.
 """
 
 from __future__ import annotations
@@ -43,8 +48,10 @@ log = logging.getLogger(__name__)
 CHAT_LEASE = timedelta(seconds=60)
 CHAT_WAIT_SECONDS = 30.0
 CHAT_POLL_SECONDS = 0.02
-#: user_data keys rebuilt for every update (by resolve_caller and provider_only).
-TRANSIENT = frozenset({"caller", "acting"})
+#: PTB's own periodic flush finds nothing left to write (``after`` wrote it), so
+#: it may run rarely; it still runs once when the application stops.
+FLUSH_INTERVAL_SECONDS = 3600
+_UNKNOWN = object()
 
 
 def _tag(value: Any) -> Any:
@@ -89,9 +96,8 @@ def _untag(value: Any) -> Any:
 
 
 def encode_user_data(data: dict[Any, Any]) -> str | None:
-    """The persistable part of ``user_data`` as text; ``None`` when nothing is left."""
-    kept = {k: v for k, v in data.items() if k not in TRANSIENT}
-    return json.dumps(_tag(kept), separators=(",", ":")) if kept else None
+    """``user_data`` as text; ``None`` when it is empty."""
+    return json.dumps(_tag(data), separators=(",", ":")) if data else None
 
 
 def decode_user_data(text: str) -> dict[Any, Any]:
@@ -107,39 +113,86 @@ def _key_tuple(text: str) -> tuple[int, ...]:
 
 
 class SqlPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    def __init__(self, store: TelegramStateStore, update_interval: float = 60) -> None:
+    def __init__(self, store: TelegramStateStore, *, shared: bool = False) -> None:
         super().__init__(
             store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
-            update_interval=update_interval,
+            update_interval=FLUSH_INTERVAL_SECONDS,
         )
         self._store = store
-        # What the database holds, as last read or written here. PTB hands back
-        # every user's data and every conversation state after each update, mostly
-        # unchanged; comparing spares two write transactions per update. The value
-        # is read again before each update, so another process's change is seen.
+        self._shared = shared
+        # What the database holds, as last read or written here, so that an
+        # unchanged value is never written again.
         self._stored_user_data: dict[int, str | None] = {}
         self._stored_states: dict[tuple[str, str], object | None] = {}
+        # Read by ``before`` for the update about to run; applied by refresh_user_data.
+        self._fresh_user_data: dict[int, str | None] = {}
 
     @property
     def store(self) -> TelegramStateStore:
         return self._store
 
-    # -- user data: fresh for every update ----------------------------------------------
+    # -- one update's own user and chat -------------------------------------------------
+
+    async def before(self, application: Application, update: object) -> None:
+        """Bring this update's user_data and conversation states up to date from the database."""
+        if not isinstance(update, Update) or update.effective_user is None:
+            return
+        user_id = update.effective_user.id
+        keyed = [(h, key) for h in _shared_conversations(application) if (key := h.key_of(update)) is not None]
+        wanted = [(h.name, conversation_key(key)) for h, key in keyed]
+        if not self._shared and user_id in self._stored_user_data and all(
+            where in self._stored_states for where in wanted
+        ):
+            return  # this process is the only one moving its chats on: memory is current
+        data, states = await self._store.chat_state(user_id, wanted)  # type: ignore[arg-type]
+        self._stored_user_data[user_id] = self._fresh_user_data[user_id] = data
+        for (handler, key), where in zip(keyed, wanted):
+            state = states.get(where)
+            self._stored_states[where] = state
+            handler.restore(key, state)
+
+    async def after(self, application: Application, update: object) -> None:
+        """Write back at once what this update changed: the next may reach another process."""
+        if not isinstance(update, Update) or update.effective_user is None:
+            return
+        user_id = update.effective_user.id
+        encoded = encode_user_data(application.user_data.get(user_id) or {})
+        data_changed = self._stored_user_data.get(user_id, _UNKNOWN) != encoded
+        changed_states = []
+        for handler in _shared_conversations(application):
+            key = handler.key_of(update)
+            if key is None:
+                continue
+            where = (handler.name, conversation_key(key))
+            state = handler.state_of(key)
+            if where not in self._stored_states or self._stored_states[where] != state:
+                changed_states.append((*where, state))
+        if not data_changed and not changed_states:
+            return
+        await self._store.save_chat_state(user_id, encoded, changed_states, user_data=data_changed)
+        if data_changed:
+            self._stored_user_data[user_id] = encoded
+        for name, key, state in changed_states:
+            self._stored_states[(name, key)] = state
+
+    # -- PTB's hooks ----------------------------------------------------------------------
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
-        return {}  # loaded per user, per update, by refresh_user_data
+        return {}  # loaded per user by ``before``, never all at once
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
-        stored = await self._store.user_data(user_id)
-        self._stored_user_data[user_id] = stored
-        transient = {k: v for k, v in user_data.items() if k in TRANSIENT}
+        if user_id in self._fresh_user_data:
+            stored = self._fresh_user_data.pop(user_id)
+        elif self._shared or user_id not in self._stored_user_data:
+            stored = self._stored_user_data[user_id] = await self._store.user_data(user_id)
+        else:
+            return
         user_data.clear()
         if stored is not None:
             try:
                 user_data.update(decode_user_data(stored))
             except (ValueError, TypeError, KeyError):
                 log.warning("unreadable stored user_data of user %s dropped", user_id)
-        user_data.update(transient)
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
         encoded = encode_user_data(data)
@@ -152,12 +205,8 @@ class SqlPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, A
         await self._store.set_user_data(user_id, None)
         self._stored_user_data[user_id] = None
 
-    # -- conversations ------------------------------------------------------------------
-
     async def get_conversations(self, name: str) -> dict[tuple[int, ...], object]:
-        stored = await self._store.conversations(name)
-        self._stored_states.update({(name, k): state for k, state in stored.items()})
-        return {_key_tuple(k): state for k, state in stored.items()}
+        return {}  # read per key by ``before``: nothing grows with the number of chats at start
 
     async def update_conversation(self, name: str, key: tuple[int | str, ...], new_state: object | None) -> None:
         where = (name, conversation_key(key))
@@ -165,18 +214,6 @@ class SqlPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, A
             return
         await self._store.set_conversation(*where, new_state)  # type: ignore[arg-type]
         self._stored_states[where] = new_state
-
-    async def before(self, application: Application, update: object) -> None:
-        """Bring this update's conversation states up to date from the database."""
-        if not isinstance(update, Update):
-            return
-        for handler in _shared_conversations(application):
-            key = handler.key_of(update)
-            if key is not None:
-                where = (handler.name, conversation_key(key))
-                state = await self._store.conversation(*where)  # type: ignore[arg-type]
-                self._stored_states[where] = state  # type: ignore[index]
-                handler.restore(key, state)
 
     @contextlib.asynccontextmanager
     async def exclusive(self, chat_id: int) -> AsyncIterator[None]:
@@ -197,10 +234,6 @@ class SqlPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, A
             yield
         finally:
             await self._store.release_chat(chat_id, holder)
-
-    async def after(self, application: Application, update: object) -> None:
-        """Write back at once what the update changed: the next may reach another process."""
-        await application.update_persistence()
 
     # -- not kept -----------------------------------------------------------------------
 

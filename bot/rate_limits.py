@@ -1,31 +1,57 @@
-"""Telegram's sending limits: ~30 messages/s overall, 20/min per group, ~1/s per private chat.
+"""Telegram's sending limits, for what the bot pushes; a person's own answer goes at once.
 
-PTB's AIORateLimiter (built on aiolimiter) covers the overall and group limits
-and retries a 429's ``retry_after``; it has no limit per private chat, so a
-burst to one person (a reminder and a notice at once) would trip Telegram's.
-This adds one limiter per private chat, kept for the most recent chats only.
+Telegram allows ~30 messages/s overall, 20/min per group and ~1/s per private
+chat. Those limits concern what a bot sends unasked — reminders, notices to the
+other side, waitlist offers, digests: bursts of those trip the flood control.
+The answer to a person's own message or tap (an edit, a message, answering the
+callback query) is what every bot does at once; metering it made every tap wait
+behind a 1/s bucket. So:
+
+* a request to the chat whose update is being handled (:data:`REPLYING_TO`,
+  set by ``bot/update_processing.py`` around each update) is a reply: it is
+  sent at once, past the per-chat and overall limiters;
+* everything else (jobs, and notices to *other* chats from inside an update)
+  goes through PTB's ``AIORateLimiter`` (30/s overall, 20/min per group) plus
+  one limiter per private chat, kept for the most recent chats only;
+* a 429 stops everything for its ``retry_after`` (PTB's event, which replies
+  wait on too) and the request is retried: Telegram refused it, so it was
+  not sent and resending cannot double it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter
 
 from conversations.metrics import BOT_API_ERRORS
 
+log = logging.getLogger(__name__)
+
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
 PRIVATE_CHAT_PER_SECOND = 1
-#: A short burst (an answer in three messages) goes at once; longer ones average 1/s.
+#: A short burst (a notice and a reminder at once) goes at once; longer ones average 1/s.
 PRIVATE_CHAT_BURST = 3
 RETRIES_AFTER_FLOOD = 3
 _REMEMBERED_CHATS = 10_000
+
+#: The chat whose update this task is handling; requests to it are replies.
+REPLYING_TO: ContextVar[int | None] = ContextVar("slotbot_replying_to", default=None)
+
+
+def _chat_of(data: dict[str, Any]) -> int | None:
+    with contextlib.suppress(TypeError, ValueError):
+        return int(data.get("chat_id"))  # type: ignore[arg-type]
+    return None
 
 
 class PerChatRateLimiter(AIORateLimiter):
@@ -45,6 +71,7 @@ class PerChatRateLimiter(AIORateLimiter):
         self._per_chat_rate = per_chat_rate
         self._per_chat_burst = per_chat_burst
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self._flood_retries = kwargs["max_retries"]
 
     def chat_limiter(self, chat_id: int) -> AsyncLimiter:
         limiter = self._chats.get(chat_id)
@@ -67,10 +94,11 @@ class PerChatRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
-        chat_id = None
-        with contextlib.suppress(TypeError, ValueError):
-            chat_id = int(data.get("chat_id"))  # type: ignore[arg-type]
+        chat_id = _chat_of(data)
+        replying_to = REPLYING_TO.get()
         try:
+            if replying_to is not None and (chat_id == replying_to or endpoint == "answerCallbackQuery"):
+                return await self._reply(callback, args, kwargs, rate_limit_args)
             if chat_id is None or chat_id < 0:  # no chat, or a group: the parent's limits
                 return await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args
@@ -83,3 +111,28 @@ class PerChatRateLimiter(AIORateLimiter):
             # Every Bot API call passes here: the one place to count what fails.
             BOT_API_ERRORS.labels(error=type(exc).__name__).inc()
             raise
+
+    async def _reply(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Send now, unless Telegram asked everybody to wait; retry a refused one."""
+        retries = rate_limit_args or self._flood_retries
+        for attempt in range(retries + 1):
+            await self._retry_after_event.wait()  # a 429 elsewhere pauses replies too
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt == retries:
+                    raise
+                pause = exc._retry_after.total_seconds() + 0.1  # noqa: SLF001 - no public float
+                log.info("flood limit on a reply; retrying after %.1f s", pause)
+                self._retry_after_event.clear()
+                try:
+                    await asyncio.sleep(pause)
+                finally:
+                    self._retry_after_event.set()
+        return None

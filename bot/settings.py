@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         description="Reminder pace of this process; with several processes their sum stays under 30",
     )
 
+    concurrent_updates: int = Field(
+        default=32, ge=1, le=256,
+        description="Updates one process handles at once; the database pool is sized to fit them",
+    )
+
     @field_validator("webhook_secret")
     @classmethod
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:

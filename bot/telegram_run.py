@@ -141,6 +141,7 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
         application = build_application(
             token, Services(app.uow, app.clock, settings.admin_ids), api_url=settings.telegram_api_url,
             shared_chats=webhook, reminder_rate=settings.reminders_per_second,
+            concurrent_updates=settings.concurrent_updates,
         )
         async with serving(
             application, app.engine, host=settings.http_host, port=settings.http_port, webhook=hook_settings

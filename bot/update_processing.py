@@ -5,6 +5,13 @@ processes *all* updates one at a time, so one slow user stalls everybody. This
 processor keeps a lock per chat instead. ``on_done`` (used by the Bot API
 stand-in in tests and the console) hears when an update has been handled.
 
+At most ``max_concurrent_updates`` updates run at once, counted only once an
+update holds its chat's lock: a person tapping fast queues behind their own
+earlier update without taking a slot from anybody else. The database pool is
+sized from the same number (``bot/bootstrap.py``), so a running update never
+waits for a connection. While an update runs, ``REPLYING_TO`` names its chat,
+so that the rate limiter sends the answer at once.
+
 ``before`` and ``after`` run around each update under its chat's lock: the
 persistence uses them to load the chat's conversation state from the database
 and to write back what changed, so the next update may go to another process.
@@ -23,18 +30,26 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot import logs
+from bot.rate_limits import REPLYING_TO
 from conversations.metrics import HANDLER_SECONDS
 
 log = logging.getLogger(__name__)
 
 
+#: PTB's own semaphore would count updates waiting for their chat's lock: it is
+#: set out of the way and :attr:`PerChatUpdateProcessor.running` bounds instead.
+_WAITING_UPDATES = 1_000_000
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(
         self,
-        max_concurrent_updates: int = 64,
+        max_concurrent_updates: int = 32,
         on_done: Callable[[int], None] | None = None,
     ) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(_WAITING_UPDATES)
+        self.running = asyncio.Semaphore(max_concurrent_updates)
+        self.limit = max_concurrent_updates
         self._on_done = on_done
         self.before: Callable[[object], Awaitable[None]] | None = None
         self.after: Callable[[object], Awaitable[None]] | None = None
@@ -62,7 +77,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             lock = self._locks.setdefault(key, asyncio.Lock())
             self._users[key] = self._users.get(key, 0) + 1
             try:
-                async with lock:
+                async with lock, self.running:
                     if self.exclusive is None:
                         await self._around(update, coroutine)
                     else:
@@ -79,12 +94,18 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def _around(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = getattr(update, "effective_user", None)
-        tokens = (logs.UPDATE_ID.set(getattr(update, "update_id", None)), logs.USER_ID.set(getattr(user, "id", None)))
+        chat = getattr(update, "effective_chat", None)
+        tokens = (
+            logs.UPDATE_ID.set(getattr(update, "update_id", None)),
+            logs.USER_ID.set(getattr(user, "id", None)),
+            REPLYING_TO.set(getattr(chat, "id", None)),
+        )
         started = time.perf_counter()
         try:
             await self._process(update, coroutine)
         finally:
             HANDLER_SECONDS.observe(time.perf_counter() - started)
+            REPLYING_TO.reset(tokens[2])
             logs.USER_ID.reset(tokens[1])
             logs.UPDATE_ID.reset(tokens[0])
 

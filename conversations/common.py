@@ -6,18 +6,21 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes
 
 from conversations import callbacks as cb
 from conversations.i18n import Texts, resolve_locale, texts_for
 from core.clients import get_or_create_client
 from core.model import Client
 from core.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from conversations.provider_common import Acting
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,27 @@ class Caller:
     texts: Texts
 
 
+class BotContext(CallbackContext[Any, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's context, built once per update and shared by all its handlers.
+
+    What is worked out for this update alone — who is asking and in which
+    language, the provider whose calendar they run — lives here, so it is never
+    persisted, copied or kept after the update (``user_data`` is persisted).
+    """
+
+    def __init__(self, application: Any, chat_id: int | None = None, user_id: int | None = None) -> None:
+        super().__init__(application, chat_id, user_id)
+        self.caller: Caller | None = None
+        self.acting: Acting | None = None
+
+
+CONTEXT_TYPES = ContextTypes(context=BotContext)
+
+
+class CallerUnavailable(Exception):
+    """Who is asking could not be worked out: the update cannot be handled at all."""
+
+
 async def resolve_caller(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Group -1: find or create the client and pick their locale, once per update."""
     if not isinstance(update, Update) or update.effective_user is None:
@@ -60,26 +84,34 @@ async def resolve_caller(update: object, context: ContextTypes.DEFAULT_TYPE) -> 
     user = update.effective_user
     # A new client's language starts as their Telegram app's, so that notices
     # sent outside their own updates (from the provider side) read right too.
-    client = await get_or_create_client(
-        services(context).uow(),
-        user.id,
-        name=user.first_name,
-        language=resolve_locale(None, user.language_code),
-    )
+    try:
+        client = await get_or_create_client(
+            services(context).uow(),
+            user.id,
+            name=user.first_name,
+            language=resolve_locale(None, user.language_code),
+        )
+    except Exception as exc:
+        # The error handler answers once and stops the update: no handler may
+        # run without knowing who is asking.
+        raise CallerUnavailable(f"user {user.id}") from exc
     locale = resolve_locale(client.language, user.language_code)
-    context.user_data["caller"] = Caller(client, texts_for(locale))  # type: ignore[index]
+    context.caller = Caller(client, texts_for(locale))  # type: ignore[attr-defined]
 
 
 def caller(context: ContextTypes.DEFAULT_TYPE) -> Caller:
-    return context.user_data["caller"]  # type: ignore[index]
+    who = getattr(context, "caller", None)
+    if who is None:
+        raise LookupError("the caller was not resolved for this update")
+    return who  # type: ignore[no-any-return]
 
 
 def set_caller(context: ContextTypes.DEFAULT_TYPE, client: Client) -> Caller:
     """After the client changed a preference: re-resolve the locale for this update on."""
     current = caller(context)
     locale = resolve_locale(client.language, current.texts.locale)
-    context.user_data["caller"] = Caller(client, texts_for(locale))  # type: ignore[index]
-    return context.user_data["caller"]  # type: ignore[index]
+    context.caller = Caller(client, texts_for(locale))  # type: ignore[attr-defined]
+    return context.caller  # type: ignore[attr-defined,no-any-return]
 
 
 def is_not_modified(error: BadRequest) -> bool:

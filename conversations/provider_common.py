@@ -50,7 +50,10 @@ async def resolve_acting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def acting(context: ContextTypes.DEFAULT_TYPE) -> Acting:
-    return context.user_data["acting"]  # type: ignore[index]
+    who = getattr(context, "acting", None)
+    if who is None:
+        raise LookupError("no provider is acted for in this update")
+    return who  # type: ignore[no-any-return]
 
 
 def provider_only(handler: Handler) -> Handler:
@@ -72,7 +75,7 @@ def provider_only(handler: Handler) -> Handler:
                 new_message=True,
             )
             return ConversationHandler.END
-        context.user_data["acting"] = found  # type: ignore[index]
+        context.acting = found  # type: ignore[attr-defined]
         return await handler(update, context)
 
     return guarded

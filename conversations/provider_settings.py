@@ -203,7 +203,7 @@ async def _show_menu(
     if provider is not None:
         texts = texts_for(resolve_locale(provider.language, who.texts.locale))
         who = Acting(provider, texts, who.is_admin)
-        context.user_data["acting"] = who  # type: ignore[index]
+        context.acting = who  # type: ignore[attr-defined]
     await show(update, *settings_screen(who))
 
 

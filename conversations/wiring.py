@@ -40,6 +40,10 @@ class SharedConversationHandler(ConversationHandler):
         except (RuntimeError, AttributeError):
             return None  # an update without a chat or user has no conversation
 
+    def state_of(self, key: tuple[int | str, ...]) -> object | None:
+        states = getattr(self._conversations, "data", self._conversations)
+        return states.get(key)
+
     def restore(self, key: tuple[int | str, ...], state: object | None) -> None:
         # PTB keeps states in a TrackingDict once persistence is on; writing its
         # inner dict sets the state without marking it as changed by this process.

@@ -41,6 +41,12 @@ async def get_or_create_client(
     return client
 
 
+async def find_client(uow: UnitOfWork, telegram_user_id: int) -> Client | None:
+    """The client with this Telegram id, if they ever wrote to us."""
+    async with uow:
+        return await uow.clients.by_telegram_id(telegram_user_id)
+
+
 async def update_client_preferences(
     uow: UnitOfWork,
     client_id: int,

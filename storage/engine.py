@@ -64,6 +64,28 @@ def create_engine(url: str, *, echo: bool = False, **pool_options: Any) -> Async
     return create_async_engine(url, echo=echo, pool_pre_ping=True, **pool_options)
 
 
+#: Connections beside the updates': the timed jobs (reminder senders and their
+#: producer, a second reminder poll, waitlist, digest, housekeeping) and a
+#: health check, so that a job never takes a running update's connection.
+JOB_CONNECTIONS = 12
+#: Waiting for a connection is queueing: a wait this long means something is stuck.
+POOL_WAIT_SECONDS = 600
+
+
+def pool_for(concurrent_updates: int) -> dict[str, Any]:
+    """Pool options that fit ``concurrent_updates`` updates at once and the jobs.
+
+    Each running update holds at most one connection at a time (a unit of work
+    is opened, used and closed; none is held across a Bot API call), so a pool
+    this size never makes an update wait; the overflow covers the rare nesting.
+    """
+    return {
+        "pool_size": concurrent_updates + JOB_CONNECTIONS,
+        "max_overflow": 8,
+        "pool_timeout": POOL_WAIT_SECONDS,
+    }
+
+
 _write_locks: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -25,6 +25,44 @@ class TelegramStateStore:
 
     def _insert(self, unit: SqlUnitOfWork):  # type: ignore[no-untyped-def]
         return pg_insert if unit.session.bind.dialect.name == "postgresql" else sqlite_insert
+
+    # -- one update's own user and chat, read and written together --------------------
+
+    async def chat_state(
+        self, user_id: int, conversations: list[tuple[str, str]]
+    ) -> tuple[str | None, dict[tuple[str, str], int]]:
+        """The user's stored user_data and the stored states of these (name, key) pairs."""
+        async with self._uow() as unit:
+            data = await unit.session.scalar(select(UserDataRow.data).where(UserDataRow.user_id == user_id))
+            states: dict[tuple[str, str], int] = {}
+            if conversations:
+                rows = await unit.session.execute(
+                    select(
+                        ConversationStateRow.name, ConversationStateRow.conversation_key, ConversationStateRow.state
+                    ).where(or_(*(
+                        (ConversationStateRow.name == name) & (ConversationStateRow.conversation_key == key)
+                        for name, key in conversations
+                    )))
+                )
+                states = {(name, key): state for name, key, state in rows}
+            return data, states
+
+    async def save_chat_state(
+        self,
+        user_id: int,
+        data: str | None,
+        states: list[tuple[str, str, int | None]],
+        *,
+        user_data: bool = True,
+    ) -> None:
+        """One write transaction: the user's data (when ``user_data``) and these states."""
+        async with self._uow() as unit:
+            await unit.begin_write()
+            if user_data:
+                await self._write_user_data(unit, user_id, data)
+            for name, key, state in states:
+                await self._write_conversation(unit, name, key, state)
+            await unit.commit()
 
     # -- conversations ------------------------------------------------------------------
 
@@ -48,24 +86,27 @@ class TelegramStateStore:
     async def set_conversation(self, name: str, key: str, state: int | None) -> None:
         async with self._uow() as unit:
             await unit.begin_write()
-            if state is None:
-                await unit.session.execute(
-                    delete(ConversationStateRow).where(
-                        ConversationStateRow.name == name,
-                        ConversationStateRow.conversation_key == key,
-                    )
-                )
-            else:
-                statement = self._insert(unit)(ConversationStateRow).values(
-                    name=name, conversation_key=key, state=state, updated_at=self._clock()
-                )
-                await unit.session.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["name", "conversation_key"],
-                        set_={"state": state, "updated_at": self._clock()},
-                    )
-                )
+            await self._write_conversation(unit, name, key, state)
             await unit.commit()
+
+    async def _write_conversation(self, unit: SqlUnitOfWork, name: str, key: str, state: int | None) -> None:
+        if state is None:
+            await unit.session.execute(
+                delete(ConversationStateRow).where(
+                    ConversationStateRow.name == name,
+                    ConversationStateRow.conversation_key == key,
+                )
+            )
+            return
+        statement = self._insert(unit)(ConversationStateRow).values(
+            name=name, conversation_key=key, state=state, updated_at=self._clock()
+        )
+        await unit.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["name", "conversation_key"],
+                set_={"state": state, "updated_at": self._clock()},
+            )
+        )
 
     # -- user data ----------------------------------------------------------------------
 
@@ -78,18 +119,19 @@ class TelegramStateStore:
     async def set_user_data(self, user_id: int, data: str | None) -> None:
         async with self._uow() as unit:
             await unit.begin_write()
-            if data is None:
-                await unit.session.execute(delete(UserDataRow).where(UserDataRow.user_id == user_id))
-            else:
-                statement = self._insert(unit)(UserDataRow).values(
-                    user_id=user_id, data=data, updated_at=self._clock()
-                )
-                await unit.session.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["user_id"], set_={"data": data, "updated_at": self._clock()}
-                    )
-                )
+            await self._write_user_data(unit, user_id, data)
             await unit.commit()
+
+    async def _write_user_data(self, unit: SqlUnitOfWork, user_id: int, data: str | None) -> None:
+        if data is None:
+            await unit.session.execute(delete(UserDataRow).where(UserDataRow.user_id == user_id))
+            return
+        statement = self._insert(unit)(UserDataRow).values(user_id=user_id, data=data, updated_at=self._clock())
+        await unit.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id"], set_={"data": data, "updated_at": self._clock()}
+            )
+        )
 
     # -- one process per chat at a time -------------------------------------------------
 

@@ -142,18 +142,15 @@ async def test_unchanged_state_is_not_written_back_after_every_update(standin, s
     from storage.telegram_state import TelegramStateStore
 
     writes: list[tuple[str, object]] = []
-    real_user, real_state = TelegramStateStore.set_user_data, TelegramStateStore.set_conversation
+    real_save = TelegramStateStore.save_chat_state
 
-    async def set_user_data(self, user_id, data):  # type: ignore[no-untyped-def]
-        writes.append(("user_data", data))
-        await real_user(self, user_id, data)
+    async def save_chat_state(self, user_id, data, states, *, user_data=True):  # type: ignore[no-untyped-def]
+        if user_data:
+            writes.append(("user_data", data))
+        writes.extend((name, state) for name, _key, state in states)
+        await real_save(self, user_id, data, states, user_data=user_data)
 
-    async def set_conversation(self, name, key, state):  # type: ignore[no-untyped-def]
-        writes.append((name, state))
-        await real_state(self, name, key, state)
-
-    monkeypatch.setattr(TelegramStateStore, "set_user_data", set_user_data)
-    monkeypatch.setattr(TelegramStateStore, "set_conversation", set_conversation)
+    monkeypatch.setattr(TelegramStateStore, "save_chat_state", save_chat_state)
     ana = standin.user(6, "Ana")
     async with running(new_bot(standin, services)):
         await ana.send("/book")  # the client conversation starts: one write
