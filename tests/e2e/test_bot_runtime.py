@@ -162,3 +162,59 @@ async def test_unchanged_state_is_not_written_back_after_every_update(standin, s
         await ana.tap("9:00\u202fAM")
         await ana.tap("✏️ " + EN._("Add a note"))  # a new state and a new user_data key: written
     assert {name for name, _ in writes[1:]} == {"client", "user_data"}
+
+
+async def test_an_update_writes_back_only_its_own_user_however_many_are_active(standin, services, monkeypatch):
+    """PTB's application-wide flush copied every active user's data after each update."""
+    import bot.persistence as persistence
+
+    encoded: list[int] = []
+    real_encode = persistence.encode_user_data
+
+    def encode(data):  # type: ignore[no-untyped-def]
+        encoded.append(1)
+        return real_encode(data)
+
+    application = new_bot(standin, services)
+    async with running(application):
+        others = [standin.user(100 + n, f"U{n}") for n in range(25)]
+        for person in others:
+            await person.send("/book")
+            await person.tap("Dr. Ana Petrova")
+        monkeypatch.setattr(persistence, "encode_user_data", encode)
+        ana = standin.user(99, "Ana")
+        await ana.send("/book")
+        assert len(encoded) == 1
+        await ana.tap("Dr. Ana Petrova")
+        assert len(encoded) == 2
+        # Who is asking lives on the update's context, never in what is persisted.
+        for user_data in application.user_data.values():
+            real_encode(user_data)  # raises for anything but plain data
+
+
+async def test_polling_reads_a_users_stored_state_once_and_webhook_workers_every_update(standin, services, monkeypatch):
+    from storage.telegram_state import TelegramStateStore
+
+    reads: list[int] = []
+    real_read = TelegramStateStore.chat_state
+
+    async def chat_state(self, user_id, conversations):  # type: ignore[no-untyped-def]
+        reads.append(user_id)
+        return await real_read(self, user_id, conversations)
+
+    monkeypatch.setattr(TelegramStateStore, "chat_state", chat_state)
+    ana = standin.user(7, "Ana")
+    async with running(new_bot(standin, services)):
+        await ana.send("/book")
+        await ana.tap("Dr. Ana Petrova")
+        await ana.send("/help")
+    assert reads == [7]  # one process polls: after the first sight, memory is current
+    reads.clear()
+    shared = build_application(
+        standin.token, services, api_url=standin.base_url, on_update_done=standin.processed_hook,
+        poll_jobs=False, rate_limiter=fast_rate_limiter(), shared_chats=True,
+    )
+    async with running(shared):
+        await ana.send("/book")
+        await ana.tap("Dr. Ana Petrova")
+    assert reads == [7, 7]  # another process may have moved the chat on in between

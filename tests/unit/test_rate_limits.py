@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.rate_limits import PerChatRateLimiter
+import pytest
+from telegram.error import RetryAfter
+
+from bot.rate_limits import REPLYING_TO, PerChatRateLimiter
 
 
 async def _ok(*_args, **_kwargs):
@@ -35,3 +38,74 @@ async def test_chat_ids_given_as_text_count_as_the_same_chat():
     await limiter.initialize()
     await send(limiter, "42")
     assert not limiter.chat_limiter(42).has_capacity()
+
+
+class _Closed:
+    """A limiter that may not be entered: the request must not be metered by it."""
+
+    def __init__(self) -> None:
+        self.entered = 0
+
+    async def __aenter__(self) -> None:
+        self.entered += 1
+        raise AssertionError("metered")
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def _closed_limiters(limiter: PerChatRateLimiter) -> _Closed:
+    closed = _Closed()
+    limiter.chat_limiter = lambda chat_id: closed  # type: ignore[method-assign]
+    limiter._base_limiter = closed  # type: ignore[assignment]
+    return closed
+
+
+async def test_the_answer_to_a_persons_own_update_is_not_metered():
+    limiter = PerChatRateLimiter()
+    await limiter.initialize()
+    closed = _closed_limiters(limiter)
+    token = REPLYING_TO.set(42)
+    try:
+        assert await send(limiter, 42)
+        assert await limiter.process_request(
+            _ok, (), {}, "answerCallbackQuery", {"callback_query_id": "1"}, None
+        )
+    finally:
+        REPLYING_TO.reset(token)
+    assert closed.entered == 0
+
+
+async def test_a_notice_to_another_chat_and_anything_from_a_job_are_metered():
+    limiter = PerChatRateLimiter()
+    await limiter.initialize()
+    closed = _closed_limiters(limiter)
+    token = REPLYING_TO.set(42)
+    try:
+        with pytest.raises(AssertionError, match="metered"):
+            await send(limiter, 43)  # the provider told of the client's booking: a push
+    finally:
+        REPLYING_TO.reset(token)
+    with pytest.raises(AssertionError, match="metered"):
+        await send(limiter, 42)  # no update is being handled: a reminder, an offer
+    assert closed.entered == 2
+
+
+async def test_a_reply_refused_with_429_waits_and_is_sent_again():
+    limiter = PerChatRateLimiter()
+    await limiter.initialize()
+    calls = 0
+
+    async def flooded(*_args, **_kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RetryAfter(0)
+        return True
+
+    token = REPLYING_TO.set(42)
+    try:
+        assert await limiter.process_request(flooded, (), {}, "sendMessage", {"chat_id": 42}, None)
+    finally:
+        REPLYING_TO.reset(token)
+    assert calls == 2

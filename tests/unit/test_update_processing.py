@@ -58,3 +58,38 @@ async def test_hooks_run_around_each_update_and_a_failing_hook_does_not_lose_it(
     processor.before, processor.after = before, after
     await processor.process_update(update(4, 300), handle())
     assert events == ["before", "handled", "after"]
+
+
+async def test_at_most_the_limit_runs_at_once_and_waiting_for_ones_own_chat_takes_no_slot():
+    processor = PerChatUpdateProcessor(max_concurrent_updates=2)
+    started: list[str] = []
+    gates = {name: asyncio.Event() for name in ("a1", "a2", "b", "c")}
+    running_now = asyncio.Event()
+
+    async def handle(name: str) -> None:
+        started.append(name)
+        running_now.set()
+        await gates[name].wait()
+
+    async def until_started(count: int) -> None:
+        while len(started) < count:
+            running_now.clear()
+            await running_now.wait()
+
+    tasks = [asyncio.create_task(processor.process_update(update(10, 100), handle("a1")))]
+    await until_started(1)
+    tasks.append(asyncio.create_task(processor.process_update(update(11, 100), handle("a2"))))
+    tasks.append(asyncio.create_task(processor.process_update(update(12, 200), handle("b"))))
+    await until_started(2)
+    assert started == ["a1", "b"]  # a2 waits for its chat without holding b back
+    tasks.append(asyncio.create_task(processor.process_update(update(13, 300), handle("c"))))
+    for _ in range(20):
+        await asyncio.sleep(0)  # give c every chance to start: it must not, 2 are running
+    assert started == ["a1", "b"]
+    gates["b"].set()
+    await until_started(3)
+    assert started == ["a1", "b", "c"]
+    for gate in gates.values():
+        gate.set()
+    await asyncio.gather(*tasks)
+    assert started == ["a1", "b", "c", "a2"]
