@@ -66,23 +66,6 @@ class TelegramStateStore:
 
     # -- conversations ------------------------------------------------------------------
 
-    async def conversations(self, name: str) -> dict[str, int]:
-        async with self._uow() as unit:
-            rows = await unit.session.execute(
-                select(ConversationStateRow.conversation_key, ConversationStateRow.state).where(
-                    ConversationStateRow.name == name
-                )
-            )
-            return {key: state for key, state in rows}
-
-    async def conversation(self, name: str, key: str) -> int | None:
-        async with self._uow() as unit:
-            return await unit.session.scalar(
-                select(ConversationStateRow.state).where(
-                    ConversationStateRow.name == name, ConversationStateRow.conversation_key == key
-                )
-            )
-
     async def set_conversation(self, name: str, key: str, state: int | None) -> None:
         async with self._uow() as unit:
             await unit.begin_write()
