@@ -163,24 +163,66 @@ def availability_for_dates(
         if day > horizon:
             result.append(DayAvailability(day, DayStatus.CLOSED, ()))
             continue
-        overrides = overrides_by_date.get(day, [])
-        blocks = _blocked_windows(day, overrides, tz)
-        candidates: set[datetime] = set()
-        for wall_start, wall_end in _intervals(calendar, day, overrides):
-            limit = end_instant(wall_end, tz)
-            wall = wall_start
-            while wall < wall_end:
-                start = start_instant(wall, tz)
-                wall += step
-                if start is None or start < earliest or start + duration > limit:
-                    continue
-                if any(start < w.end and start + duration > w.start for w in blocks):
-                    continue
-                candidates.add(start)
+        candidates = _candidates(
+            calendar, day, overrides_by_date.get(day, []), tz, earliest, duration, step
+        )
         free = {s for s in candidates if index.is_free(s, s + duration, appt_type, buffer)}
         slots, taken = tuple(sorted(free)), tuple(sorted(candidates - free))
         result.append(DayAvailability(day, _status(slots, taken), slots, taken))
     return result
+
+
+def _candidates(
+    calendar: ProviderCalendar,
+    day: date,
+    overrides: Sequence[ScheduleOverride],
+    tz: ZoneInfo,
+    earliest: datetime,
+    duration: timedelta,
+    step: timedelta,
+) -> set[datetime]:
+    """Starts the hours of ``day`` offer (rules 1-3, 6), bookings not yet considered."""
+    blocks = _blocked_windows(day, overrides, tz)
+    candidates: set[datetime] = set()
+    for wall_start, wall_end in _intervals(calendar, day, overrides):
+        limit = end_instant(wall_end, tz)
+        wall = wall_start
+        while wall < wall_end:
+            start = start_instant(wall, tz)
+            wall += step
+            if start is None or start < earliest or start + duration > limit:
+                continue
+            if any(start < w.end and start + duration > w.start for w in blocks):
+                continue
+            candidates.add(start)
+    return candidates
+
+
+def _is_candidate(
+    calendar: ProviderCalendar,
+    day: date,
+    overrides: Sequence[ScheduleOverride],
+    tz: ZoneInfo,
+    earliest: datetime,
+    duration: timedelta,
+    step: timedelta,
+    start: datetime,
+) -> bool:
+    """``start in _candidates(...)``, without walking every interval's grid."""
+    if start < earliest:
+        return False
+    wall = start.astimezone(tz).replace(tzinfo=None)
+    if start_instant(wall, tz) != start:
+        return False  # the later reading of a repeated wall time is never a start
+    for wall_start, wall_end in _intervals(calendar, day, overrides):
+        # The walk visits exactly wall_start + k * step below wall_end.
+        if not wall_start <= wall < wall_end or (wall - wall_start) % step:
+            continue
+        if start + duration > end_instant(wall_end, tz):
+            continue
+        blocks = _blocked_windows(day, overrides, tz)
+        return not any(start < w.end and start + duration > w.start for w in blocks)
+    return False
 
 
 def _status(slots: Sequence[datetime], taken: Sequence[datetime]) -> DayStatus:
@@ -253,8 +295,24 @@ def is_offered(
     start: datetime,
     now: datetime,
 ) -> bool:
-    """Whether ``start`` is a slot :func:`available_slots` offers at ``now`` (rule 8)."""
-    start = require_utc(start, "start")
-    return start in slots_between(
-        calendar, appt_type, busy, start, start + timedelta(microseconds=1), now
-    )
+    """Whether ``start`` is a slot :func:`available_slots` offers at ``now`` (rule 8).
+
+    The same answer as looking ``start`` up in :func:`slots_between`, without
+    working out the rest of its days: a booking checks this inside the provider's
+    write lock, where every microsecond holds up the next booking.
+    """
+    start, now = require_utc(start, "start"), require_utc(now, "now")
+    settings = calendar.provider.settings
+    tz = zone(calendar.provider.timezone)
+    horizon = last_bookable_date(settings, tz, now)
+    duration, step = appt_type.duration, appt_type.duration + settings.buffer
+    earliest = now + settings.min_notice
+    day = local_date(start, tz)
+    # A start on local date D may belong to an overnight interval of D - 1.
+    for owner in (day - timedelta(days=1), day):
+        if owner > horizon:
+            continue
+        overrides = [o for o in calendar.overrides if o.date == owner]
+        if _is_candidate(calendar, owner, overrides, tz, earliest, duration, step, start):
+            return _BusyIndex(busy).is_free(start, start + duration, appt_type, settings.buffer)
+    return False

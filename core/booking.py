@@ -1,8 +1,9 @@
 """Booking use cases: book, reschedule, cancel and the provider's status changes.
 
-Every writing use case opens with ``uow.begin_write(provider_id)`` so that all
-changes to one provider's calendar happen one after another, whatever the number
-of bot processes; then it re-checks the slot against the committed state. Side
+Every writing use case opens with ``uow.begin_write(provider_id)`` (a booking:
+``uow.begin_booking``, which takes the same lock) so that all changes to one
+provider's calendar happen one after another, whatever the number of bot
+processes; then it re-checks the slot against the committed state. Side
 effects (messages) belong to the caller, after this returns: never inside the
 transaction.
 """
@@ -100,7 +101,6 @@ async def book(
     """:func:`book_appointment`, also telling whether the booking is new."""
     start, now = require_utc(start, "start"), require_utc(now, "now")
     async with uow:
-        await uow.begin_write(provider_id)
         outcome = await book_locked(
             uow, provider_id=provider_id, type_id=type_id, client_id=client_id,
             start=start, now=now, notes=notes,
@@ -120,25 +120,34 @@ async def book_locked(
     now: datetime,
     notes: str | None = None,
 ) -> BookingOutcome:
-    """The booking rules, inside a transaction that holds the provider's write lock.
+    """The booking rules, under the provider's write lock (taken here unless held).
 
     Shared by :func:`book` and a waitlist claim, which must book and close its
     offer in one transaction. The caller commits.
     """
-    calendar, appt_type = await load_bookable(uow, provider_id, type_id)
-    if await uow.clients.get(client_id) is None:
+    # One read under the lock holds everything the rules below look at: a
+    # booking costs that read, the insert and (only when the client was
+    # waiting for this date) a delete; see benchmarks/README.md.
+    seen = await uow.begin_booking(
+        provider_id=provider_id, type_id=type_id, client_id=client_id, start=start, now=now
+    )
+    calendar, appt_type = seen.calendar, seen.appt_type
+    if calendar is None:
+        raise NotFound("provider", provider_id)
+    if appt_type is None or appt_type.provider_id != provider_id:
+        raise NotFound("appointment type", type_id)
+    if not seen.client_known:
         raise NotFound("client", client_id)
-    existing = await uow.appointments.active_for_client_at(client_id, provider_id, type_id, start)
-    if existing is not None:
-        return BookingOutcome(existing, created=False)
+    if seen.held is not None:
+        return BookingOutcome(seen.held, created=False)
     if not appt_type.is_active or not calendar.provider.is_active:
         raise SlotNoLongerAvailable("this appointment type is not bookable")
-    if client_id in await uow.providers.blocked_client_ids(provider_id):
+    if seen.client_blocked:
         raise ClientBlocked(f"client {client_id} is blocked by provider {provider_id}")
     cap = calendar.provider.settings.max_active_bookings_per_client
-    if cap and await uow.appointments.count_active_future(client_id, provider_id, now) >= cap:
+    if cap and seen.active_future >= cap:
         raise BookingLimitReached(cap)
-    if not await slot_offered_now(uow, calendar, appt_type, start, now):
+    if not is_offered(calendar, appt_type, seen.busy, start, now):
         raise SlotNoLongerAvailable(f"{start.isoformat()} is not an available slot")
     auto = calendar.provider.settings.auto_confirm
     appointment = await uow.appointments.add(
@@ -154,9 +163,10 @@ async def book_locked(
             updated_at=now,
             start_set_at=now,
             notes=notes,
-        )
+        ),
+        appt_type=appt_type,
     )
-    await stop_waiting(uow, client_id, provider_id, type_id, start)
+    await stop_waiting(uow, seen.waiting, start)
     return BookingOutcome(appointment, created=True)
 
 

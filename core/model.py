@@ -157,6 +157,27 @@ class ProviderCalendar:
 
 
 @dataclass(frozen=True)
+class BookingSnapshot:
+    """What deciding one booking needs, read at once under the provider's write lock.
+
+    Cut to that one start, so that it stays one small read: ``calendar`` holds the
+    weekly hours but only the overrides of the dates around the start (two days
+    either side of its UTC date), ``busy`` at least every active appointment able
+    to collide with it (buffers included), and ``waiting`` the client's entries
+    for this provider and type on those dates. Never use it to list slots.
+    """
+
+    calendar: ProviderCalendar | None  # None: no such provider
+    appt_type: AppointmentType | None  # None: no type with that id (any provider's)
+    client_known: bool
+    client_blocked: bool  # by this provider
+    held: Appointment | None  # the client's active booking of this type at this start
+    active_future: int  # the client's active bookings with the provider starting after now
+    busy: tuple[BusyPeriod, ...]
+    waiting: tuple[WaitlistEntry, ...]
+
+
+@dataclass(frozen=True)
 class NewProvider:
     """A provider with its calendar and services, as registered in one go (import, invite)."""
 

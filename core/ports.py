@@ -13,6 +13,7 @@ from typing import Protocol, Self
 from core.model import (
     Appointment,
     AppointmentType,
+    BookingSnapshot,
     BusyPeriod,
     Client,
     Invite,
@@ -117,7 +118,11 @@ class AppointmentRepository(Protocol):
         self, client_id: int, provider_id: int, type_id: int, start: datetime
     ) -> Appointment | None: ...
 
-    async def add(self, appointment: Appointment) -> Appointment: ...
+    async def add(
+        self, appointment: Appointment, *, appt_type: AppointmentType | None = None
+    ) -> Appointment:
+        """Store a new appointment; ``appt_type``, its type, when the caller has it at hand."""
+        ...
 
     async def save(self, appointment: Appointment) -> None:
         """Persist changes to an appointment loaded in this unit of work."""
@@ -256,6 +261,14 @@ class UnitOfWork(Protocol):
     async def __aexit__(self, *exc_info: object) -> None: ...
 
     async def begin_write(self, provider_id: int | None = None) -> None: ...
+
+    async def begin_booking(
+        self, *, provider_id: int, type_id: int, client_id: int, start: datetime, now: datetime
+    ) -> BookingSnapshot:
+        """``begin_write(provider_id)`` unless this transaction holds it already, then
+        everything booking ``start`` must check, read under that lock in as few
+        statements as the database allows (see :class:`BookingSnapshot`)."""
+        ...
 
     async def commit(self) -> None: ...
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -127,12 +128,15 @@ async def withdraw_client(uow: UnitOfWork, provider_id: int, client_id: int) -> 
             await uow.waitlist.move_offer(offer.id, OfferStatus.WITHDRAWN)  # type: ignore[arg-type]
 
 
-async def stop_waiting(uow: UnitOfWork, client_id: int, provider_id: int, type_id: int, start: datetime) -> None:
-    """Inside a booking's transaction: whoever books a date stops waiting for it."""
-    for entry in await uow.waitlist.entries_of_client(client_id, (start - _ANY_ZONE).date()):
-        if (entry.provider_id, entry.type_id) == (provider_id, type_id) and entry.date == local_date(
-            start, zone(entry.zone)
-        ):
+async def stop_waiting(uow: UnitOfWork, waiting: Sequence[WaitlistEntry], start: datetime) -> None:
+    """Inside a booking's transaction: whoever books a date stops waiting for it.
+
+    ``waiting``: the client's entries for the booking's provider and type (a
+    :class:`~core.model.BookingSnapshot` has them), so that a client who waits
+    for nothing costs no statement here.
+    """
+    for entry in waiting:
+        if entry.date == local_date(start, zone(entry.zone)):
             await uow.waitlist.remove_entry(entry.id)  # type: ignore[arg-type]
 
 

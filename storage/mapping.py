@@ -149,19 +149,27 @@ def invite(row: InviteRow) -> Invite:
 
 
 def copy_appointment(appointment: Appointment, row: AppointmentRow) -> None:
+    for column, value in appointment_values(appointment).items():
+        setattr(row, column, value)
+
+
+def appointment_values(appointment: Appointment) -> dict[str, object]:
+    """The appointment's columns (all but ``id`` and ``seat_group``), checked."""
     if not appointment.start < appointment.end <= appointment.start + MAX_APPOINTMENT_LENGTH:
         raise ValueError(f"appointment length out of range: {appointment.start}..{appointment.end}")
-    row.provider_id = appointment.provider_id
-    row.client_id = appointment.client_id
-    row.type_id = appointment.type_id
-    row.starts_at = appointment.start
-    row.ends_at = appointment.end
-    row.status = appointment.status.value
-    row.notes = appointment.notes
-    row.created_at = appointment.created_at
-    row.updated_at = appointment.updated_at
-    row.cancelled_at = appointment.cancelled_at
-    row.cancel_reason = appointment.cancel_reason
-    row.cancelled_by = appointment.cancelled_by.value if appointment.cancelled_by else None
-    row.late_cancel = appointment.late_cancel
-    row.start_set_at = appointment.start_set_at
+    return {
+        "provider_id": appointment.provider_id,
+        "client_id": appointment.client_id,
+        "type_id": appointment.type_id,
+        "starts_at": appointment.start,
+        "ends_at": appointment.end,
+        "status": appointment.status.value,
+        "notes": appointment.notes,
+        "created_at": appointment.created_at,
+        "updated_at": appointment.updated_at,
+        "cancelled_at": appointment.cancelled_at,
+        "cancel_reason": appointment.cancel_reason,
+        "cancelled_by": appointment.cancelled_by.value if appointment.cancelled_by else None,
+        "late_cancel": appointment.late_cancel,
+        "start_set_at": appointment.start_set_at,
+    }

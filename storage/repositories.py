@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from core.model import (
     ACTIVE_STATUSES,
     MAX_APPOINTMENT_LENGTH,
     Appointment,
+    AppointmentType,
     BusyPeriod,
     Client,
 )
@@ -145,12 +146,23 @@ class SqlAppointmentRepository:
         )
         return None if row is None else mapping.appointment(row)
 
-    async def add(self, appointment: Appointment) -> Appointment:
-        row = AppointmentRow()
-        await self._copy(appointment, row)
-        self._session.add(row)
-        await self._flush()
-        appointment.id = row.id
+    async def add(
+        self, appointment: Appointment, *, appt_type: AppointmentType | None = None
+    ) -> Appointment:
+        # A Core INSERT ... RETURNING: one statement, and no ORM row to track
+        # (a booking never touches the row again in its transaction).
+        values = mapping.appointment_values(appointment)
+        if appt_type is None or appt_type.id != appointment.type_id:
+            values["seat_group"] = await self._seat_group(appointment)
+        else:
+            values["seat_group"] = _seat_group(appointment, appt_type.max_participants)
+        connection = await self._session.connection()
+        try:
+            result = await connection.execute(_INSERT, values)
+        except IntegrityError as exc:
+            _raise_slot_taken_if_excluded(exc)
+            raise
+        appointment.id = result.scalar_one()
         return appointment
 
     async def save(self, appointment: Appointment) -> None:
@@ -215,8 +227,7 @@ class SqlAppointmentRepository:
         try:
             await self._session.flush()
         except IntegrityError as exc:
-            if getattr(exc.orig, "sqlstate", None) == _EXCLUSION_VIOLATION:
-                raise SlotTaken("the slot was taken by a concurrent booking") from exc
+            _raise_slot_taken_if_excluded(exc)
             raise
 
     async def _copy(self, appointment: Appointment, row: AppointmentRow) -> None:
@@ -226,6 +237,19 @@ class SqlAppointmentRepository:
     async def _seat_group(self, appointment: Appointment) -> str | None:
         """Bookings of one group session share a key the exclusion constraint lets overlap."""
         appt_type = await self._session.get(AppointmentTypeRow, appointment.type_id)
-        if appt_type is None or appt_type.max_participants <= 1:
-            return None
-        return f"{appointment.type_id}@{appointment.start.isoformat()}"
+        return None if appt_type is None else _seat_group(appointment, appt_type.max_participants)
+
+
+def _seat_group(appointment: Appointment, max_participants: int) -> str | None:
+    if max_participants <= 1:
+        return None
+    return f"{appointment.type_id}@{appointment.start.isoformat()}"
+
+
+def _raise_slot_taken_if_excluded(exc: IntegrityError) -> None:
+    if getattr(exc.orig, "sqlstate", None) == _EXCLUSION_VIOLATION:
+        raise SlotTaken("the slot was taken by a concurrent booking") from exc
+
+
+_TABLE = AppointmentRow.__table__
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)

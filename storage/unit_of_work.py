@@ -9,7 +9,10 @@ from typing import Self
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import SessionTransaction
 
+from core.model import BookingSnapshot
+from storage.booking_snapshot import read_booking_snapshot
 from storage.engine import WRITE_OPTION, sqlite_write_lock
 from storage.orm import ProviderRow
 from storage.outbox import SqlOutboxRepository
@@ -29,6 +32,11 @@ class SqlUnitOfWork:
         self._clock = clock
         self._session: AsyncSession | None = None
         self._held_lock: asyncio.Lock | None = None
+        # The transaction begin_write last locked in, and for which providers
+        # (on SQLite one lock covers them all), so a booking inside a claim
+        # does not lock again.
+        self._write_tx: SessionTransaction | None = None
+        self._locked: set[int | None] = set()
 
     @property
     def session(self) -> AsyncSession:
@@ -53,12 +61,45 @@ class SqlUnitOfWork:
         try:
             await session.rollback()
         finally:
+            # The transaction is over: the next writer need not wait for the
+            # connection's trip back to the pool.
+            self._transaction_over()
             await session.close()
-            if self._held_lock is not None:
-                self._held_lock.release()
-                self._held_lock = None
+
+    def _transaction_over(self) -> None:
+        """Its locks went with the transaction; the process's SQLite queue moves on."""
+        self._write_tx = None
+        if self._held_lock is not None:
+            self._held_lock.release()
+            self._held_lock = None
 
     async def begin_write(self, provider_id: int | None = None) -> None:
+        await self._begin_write(provider_id)
+        transaction = self.session.get_transaction()
+        if transaction is not self._write_tx:
+            self._write_tx, self._locked = transaction, set()
+        self._locked.add(provider_id)
+
+    def _holds_write_lock(self, provider_id: int) -> bool:
+        session = self.session
+        if self._write_tx is None or session.get_transaction() is not self._write_tx:
+            return False
+        return session.bind.dialect.name == "sqlite" or provider_id in self._locked
+
+    async def begin_booking(
+        self, *, provider_id: int, type_id: int, client_id: int, start: datetime, now: datetime
+    ) -> BookingSnapshot:
+        # PostgreSQL: the FOR UPDATE of begin_write, then the read in a statement
+        # of its own (see storage/booking_snapshot.py for why not in one).
+        # SQLite: BEGIN IMMEDIATE, then the read.
+        if not self._holds_write_lock(provider_id):
+            await self.begin_write(provider_id)
+        return await read_booking_snapshot(
+            self.session, provider_id=provider_id, type_id=type_id, client_id=client_id,
+            start=start, now=now,
+        )
+
+    async def _begin_write(self, provider_id: int | None) -> None:
         session = self.session
         if session.bind.dialect.name == "sqlite":
             if self._held_lock is None:
@@ -85,9 +126,11 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
+        self._transaction_over()
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        self._transaction_over()
 
 
 def unit_of_work_factory(

@@ -34,6 +34,7 @@ from core.model import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentType,
+    BookingSnapshot,
     BusyPeriod,
     Client,
     NewProvider,
@@ -45,6 +46,7 @@ from core.model import (
     WaitlistOffer,
     WeeklyInterval,
 )
+from tests.unit.fake_snapshot import booking_snapshot
 
 
 class FakeIntegrityError(Exception):
@@ -196,7 +198,9 @@ class FakeAppointmentRepository(_Repository):
                 return copy.copy(a)
         return None
 
-    async def add(self, appointment: Appointment) -> Appointment:
+    async def add(
+        self, appointment: Appointment, *, appt_type: AppointmentType | None = None
+    ) -> Appointment:
         self._check(appointment)
         appointment.id = self._uow.store.next_id("appointments")
         self._data.appointments[appointment.id] = copy.copy(appointment)
@@ -389,6 +393,17 @@ class FakeUnitOfWork:
     async def begin_write(self, provider_id: int | None = None) -> None:
         self.working_state()
         self.begin_write_calls.append(provider_id)
+
+    async def begin_booking(
+        self, *, provider_id: int, type_id: int, client_id: int, start: datetime, now: datetime
+    ) -> BookingSnapshot:
+        _require_aware(start, now)
+        if provider_id not in self.begin_write_calls:
+            await self.begin_write(provider_id)
+        return booking_snapshot(
+            self.working_state(), provider_id=provider_id, type_id=type_id,
+            client_id=client_id, start=start, now=now,
+        )
 
     async def commit(self) -> None:
         work = self.working_state()

@@ -1,0 +1,190 @@
+"""The one read a booking makes under the provider's lock (:class:`core.model.BookingSnapshot`).
+
+Everything the booking rules look at comes back in one row: the provider with
+its settings and the appointment type as columns, the client's standing as
+scalar subqueries, and the lists (weekly hours, overrides, nearby bookings,
+waitlist entries) as JSON arrays built by the database. One statement instead
+of nine: each statement costs a round trip (PostgreSQL) or a few hops to the
+driver's thread (aiosqlite), and all of it happens while other bookings of the
+provider wait for the lock.
+
+This read must come *after* the lock is taken, in its own statement: PostgreSQL
+reads a statement's rows as of its start (READ COMMITTED), so a read inside the
+``FOR UPDATE`` statement that waited for the lock would miss what the previous
+holder committed meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Boolean, Date, Integer, Time, bindparam, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import TextClause
+
+from core.model import (
+    ACTIVE_STATUSES,
+    MAX_APPOINTMENT_LENGTH,
+    AppointmentType,
+    BookingSnapshot,
+    BusyPeriod,
+    OverrideKind,
+    ProviderCalendar,
+    ScheduleOverride,
+    WaitlistEntry,
+    WeeklyInterval,
+)
+from storage import mapping
+from storage.orm import DecimalText, UTCDateTime
+from storage.repositories import SqlAppointmentRepository
+
+#: Bookings this close to the start are read with it. Enough whenever the
+#: buffer is at most this and duration + buffer too (any realistic type);
+#: otherwise a second read fetches exactly the wider window.
+BUSY_MARGIN = timedelta(hours=4)
+#: Local dates within a day of the UTC date in every zone; a start may also
+#: belong to an overnight interval of the local date before.
+_DATES_AROUND = timedelta(days=2)
+
+_ACTIVE = ", ".join(f"'{s.value}'" for s in sorted(ACTIVE_STATUSES))
+
+_SQL = f"""
+SELECT p.id, p.name, p.email, p.type, p.timezone, p.buffer_minutes, p.max_advance_days,
+       p.min_notice_hours, p.auto_confirm, p.telegram_user_id, p.is_active, p.address,
+       p.language, p.late_cancel_policy, p.late_cancel_message, p.reschedule_lock_hours,
+       p.max_active_bookings, p.digest_time, p.remind_provider,
+       t.id AS t_id, t.provider_id AS t_provider, t.name AS t_name,
+       t.duration_minutes AS t_minutes, t.is_virtual AS t_virtual, t.price AS t_price,
+       t.currency AS t_currency, t.max_participants AS t_seats, t.is_active AS t_active,
+       EXISTS (SELECT 1 FROM clients c WHERE c.id = :client) AS client_known,
+       EXISTS (SELECT 1 FROM client_blocks b
+                WHERE b.provider_id = :provider AND b.client_id = :client) AS client_blocked,
+       (SELECT a.id FROM appointments a
+         WHERE a.client_id = :client AND a.provider_id = :provider AND a.type_id = :type
+           AND a.starts_at = :start AND a.status IN ({_ACTIVE})
+         ORDER BY a.id LIMIT 1) AS held_id,
+       (SELECT count(*) FROM appointments a
+         WHERE a.client_id = :client AND a.provider_id = :provider
+           AND a.starts_at > :now AND a.status IN ({_ACTIVE})) AS active_future,
+       (SELECT {{agg}}({{row}}(w.day_of_week, w.start_time, w.end_time, w.is_active))
+          FROM weekly_intervals w WHERE w.provider_id = :provider) AS weekly,
+       (SELECT {{agg}}({{row}}(o.id, o.date, o.kind, o.start_time, o.end_time))
+          FROM schedule_overrides o
+         WHERE o.provider_id = :provider AND o.date >= :first_day AND o.date <= :last_day
+       ) AS overrides,
+       (SELECT {{agg}}({{row}}(a.starts_at, a.ends_at, a.type_id))
+          FROM appointments a
+         WHERE a.provider_id = :provider AND a.starts_at >= :busy_floor
+           AND a.starts_at < :busy_to AND a.ends_at > :busy_from
+           AND a.status IN ({_ACTIVE})) AS busy,
+       (SELECT {{agg}}({{row}}(e.id, e.date, e.zone, e.created_at))
+          FROM waitlist_entries e
+         WHERE e.client_id = :client AND e.provider_id = :provider AND e.type_id = :type
+           AND e.date >= :first_day AND e.date <= :last_day) AS waiting
+  FROM providers p LEFT JOIN appointment_types t ON t.id = :type
+ WHERE p.id = :provider
+"""
+
+_JSON = {"sqlite": ("json_group_array", "json_array"), "postgresql": ("json_agg", "json_build_array")}
+
+
+@cache
+def _statement(dialect: str) -> TextClause:
+    agg, row = _JSON[dialect]
+    return (
+        text(_SQL.format(agg=agg, row=row))
+        .bindparams(
+            bindparam("provider", type_=Integer),
+            bindparam("type", type_=Integer),
+            bindparam("client", type_=Integer),
+            *(bindparam(n, type_=UTCDateTime) for n in ("start", "now", "busy_floor", "busy_from", "busy_to")),
+            bindparam("first_day", type_=Date),
+            bindparam("last_day", type_=Date),
+        )
+        .columns(
+            auto_confirm=Boolean, is_active=Boolean, remind_provider=Boolean, digest_time=Time,
+            t_virtual=Boolean, t_price=DecimalText, t_active=Boolean,
+            client_known=Boolean, client_blocked=Boolean,
+        )
+    )
+
+
+async def read_booking_snapshot(
+    session: AsyncSession, *, provider_id: int, type_id: int, client_id: int,
+    start: datetime, now: datetime,
+) -> BookingSnapshot:
+    connection = await session.connection()
+    row = (await connection.execute(_statement(connection.dialect.name), {
+        "provider": provider_id, "type": type_id, "client": client_id, "start": start, "now": now,
+        "busy_floor": start - BUSY_MARGIN - MAX_APPOINTMENT_LENGTH,
+        "busy_from": start - BUSY_MARGIN, "busy_to": start + BUSY_MARGIN,
+        "first_day": start.date() - _DATES_AROUND, "last_day": start.date() + _DATES_AROUND,
+    })).one_or_none()
+    if row is None:
+        return BookingSnapshot(None, None, False, False, None, 0, (), ())
+    provider = mapping.provider(row)
+    appt_type = None if row.t_id is None else AppointmentType(
+        id=row.t_id, provider_id=row.t_provider, name=row.t_name, duration_minutes=row.t_minutes,
+        is_virtual=row.t_virtual, price=row.t_price, currency=row.t_currency,
+        max_participants=row.t_seats, is_active=row.t_active,
+    )
+    weekly = sorted(
+        (WeeklyInterval(d, _time(s), _time(e), bool(a)) for d, s, e, a in _rows(row.weekly)),
+        key=lambda w: (w.day_of_week, w.start),
+    )
+    overrides = sorted(
+        (ScheduleOverride(_date(d), OverrideKind(k), _time(s), _time(e), i)
+         for i, d, k, s, e in _rows(row.overrides)),
+        key=lambda o: (o.date, o.id),
+    )
+    busy = tuple(BusyPeriod(_utc(s), _utc(e), t) for s, e, t in _rows(row.busy))
+    if appt_type is not None:
+        buffer = provider.settings.buffer
+        if buffer > BUSY_MARGIN or appt_type.duration + buffer > BUSY_MARGIN:
+            # A type or buffer longer than the margin: fetch its whole reach.
+            busy = tuple(await SqlAppointmentRepository(session).busy_between(
+                provider_id, start - buffer, start + appt_type.duration + buffer
+            ))
+    held = None
+    if row.held_id is not None:  # a double tap: the only case that reads the whole row
+        held = await SqlAppointmentRepository(session).get(row.held_id)
+    waiting = tuple(
+        WaitlistEntry(i, provider_id, type_id, client_id, _date(d), z, _utc(c))
+        for i, d, z, c in sorted(_rows(row.waiting), key=lambda e: (e[1], e[0]))
+    )
+    return BookingSnapshot(
+        calendar=ProviderCalendar(provider, tuple(weekly), tuple(overrides)),
+        appt_type=appt_type,
+        client_known=bool(row.client_known),
+        client_blocked=bool(row.client_blocked),
+        held=held,
+        active_future=row.active_future or 0,
+        busy=busy,
+        waiting=waiting,
+    )
+
+
+# JSON gives each database's own text for its values: PostgreSQL ISO 8601 with an
+# offset and true/false, SQLite the stored text (naive UTC) and 1/0.
+
+
+def _rows(value: Any) -> list[list[Any]]:
+    if value is None:  # PostgreSQL aggregates nothing to NULL, SQLite to "[]"
+        return []
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _time(value: str | None) -> time | None:
+    return None if value is None else time.fromisoformat(value)
+
+
+def _date(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def _utc(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
