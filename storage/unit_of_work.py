@@ -7,14 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Self
 
-from sqlalchemy import select, text
+from sqlalchemy import Integer, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import SessionTransaction
 
 from core.model import BookingSnapshot
 from storage.booking_snapshot import read_booking_snapshot
 from storage.engine import WRITE_OPTION, sqlite_write_lock
-from storage.orm import ProviderRow
 from storage.outbox import SqlOutboxRepository
 from storage.providers import SqlProviderRepository
 from storage.repositories import SqlAppointmentRepository, SqlClientRepository
@@ -22,6 +21,12 @@ from storage.waitlist import SqlWaitlistRepository
 
 # Serialises writes that concern no provider (e.g. creating a client) on PostgreSQL.
 _GLOBAL_WRITE_LOCK = 0x510780
+# The provider row always exists, so locking it blocks a concurrent booking even
+# on a day with no appointments to lock (no phantoms). Plain text on the
+# connection: this runs once per booking, and the ORM's select costs more.
+_LOCK_PROVIDER = text("SELECT id FROM providers WHERE id = :id FOR UPDATE").bindparams(
+    bindparam("id", type_=Integer)
+)
 
 
 class SqlUnitOfWork:
@@ -118,11 +123,8 @@ class SqlUnitOfWork:
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _GLOBAL_WRITE_LOCK}
             )
             return
-        # The provider row always exists, so locking it blocks a concurrent
-        # booking even on a day with no appointments to lock (no phantoms).
-        await session.execute(
-            select(ProviderRow.id).where(ProviderRow.id == provider_id).with_for_update()
-        )
+        connection = await session.connection()
+        await connection.execute(_LOCK_PROVIDER, {"id": provider_id})
 
     async def commit(self) -> None:
         await self.session.commit()
