@@ -34,6 +34,9 @@ from storage.telegram_state import TelegramStateStore
 log = logging.getLogger(__name__)
 #: Updates handled at once by one process (SLOTBOT_CONCURRENT_UPDATES).
 CONCURRENT_UPDATES = 32
+#: Bot API connections beside the updates': reminder senders, offers, digests.
+BOT_API_JOB_CONNECTIONS = 8
+BOT_API_POOL_WAIT_SECONDS = 30.0
 
 def file_url_for(api_url: str) -> str:
     """The Bot API serves files beside methods: ``…/bot`` → ``…/file/bot``."""
@@ -64,6 +67,11 @@ def build_application(
         .token(token)
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(processor)
+        # httpx scans its whole pool on every request: a pool the size of what
+        # can be in flight (the running updates and the jobs' senders), not 256.
+        # A request that finds it full queues rather than failing.
+        .connection_pool_size(concurrent_updates + BOT_API_JOB_CONNECTIONS)
+        .pool_timeout(BOT_API_POOL_WAIT_SECONDS)
         .persistence(persistence)
         .rate_limiter(rate_limiter or PerChatRateLimiter())
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import ClassVar, get_type_hints
 
 VERSION = "1"
@@ -94,9 +95,25 @@ def encode(callback: Callback) -> str:
     return data
 
 
+@lru_cache(maxsize=None)
+def _schema(cls: type[Callback]) -> tuple[tuple[str, type], ...]:
+    """Each field's name and type: resolving the hints is costly and never changes."""
+    hints = get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in fields(cls))  # type: ignore[arg-type]
+
+
 def decode(data: object) -> Callback | None:
     """The button behind ``data``, or ``None`` for anything malformed, foreign or old."""
-    if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
+    if not isinstance(data, str):
+        return None
+    return _decode_text(data)
+
+
+# PTB tries every handler's pattern in turn, so one tap's data is decoded many
+# times; buttons are frozen dataclasses, so the same answer can be handed out.
+@lru_cache(maxsize=4096)
+def _decode_text(data: str) -> Callback | None:
+    if len(data.encode()) > MAX_BYTES:
         return None
     head, *values = data.split(":")
     if not head.startswith(VERSION):
@@ -104,12 +121,11 @@ def decode(data: object) -> Callback | None:
     cls = _REGISTRY.get(head[len(VERSION) :])
     if cls is None:
         return None
-    hints = get_type_hints(cls)
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    if len(values) != len(names):
+    schema = _schema(cls)
+    if len(values) != len(schema):
         return None
     try:
-        kwargs = {n: _decode_value(hints[n], v) for n, v in zip(names, values, strict=True)}
+        kwargs = {n: _decode_value(kind, v) for (n, kind), v in zip(schema, values, strict=True)}
         return cls(**kwargs)
     except (ValueError, TypeError, OverflowError):
         return None
