@@ -15,12 +15,14 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import event, text
 
-from core.booking import book_appointment
+from core.booking import book_appointment, cancel_appointment
 from core.clients import get_or_create_client
 from core.errors import SlotNoLongerAvailable
 from core.waitlist import join_waitlist
+from core.waitlist_claims import claim_offer
 from tests.conftest import FIXED_NOW
 from tests.integration.clinic import register
+from tests.integration.test_waitlist_races import _monday_full_with_waiters, _offers
 
 NINE_BERLIN = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tuesday 09:00
 MAX_STATEMENTS = 5
@@ -89,3 +91,15 @@ async def test_a_refused_booking_reads_once_under_the_lock(engine, uow):
                                client_id=second, start=NINE_BERLIN, now=FIXED_NOW)
     assert len(_kinds(seen)) == 2, seen  # the lock and the read
     assert await _active(engine) == 1
+
+
+async def test_a_claim_books_under_the_lock_it_took_without_locking_again(engine, uow):
+    _provider, _single, booked, clients = await _monday_full_with_waiters(uow, 1)
+    await cancel_appointment(uow(), booked.id, now=FIXED_NOW)
+    ((offer_id, client, _status),) = await _offers(engine)
+    with statements(engine) as seen:
+        outcome = await claim_offer(uow(), offer_id=offer_id, client_id=client, now=FIXED_NOW)
+    assert outcome.created
+    # The claim's first read runs in a plain BEGIN; the lock is taken once.
+    locks = [s for s in seen if s.startswith("BEGIN IMMEDIATE") or "FOR UPDATE" in s]
+    assert len(locks) == 1, seen  # book_locked reused the claim's transaction
