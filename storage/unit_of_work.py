@@ -64,7 +64,8 @@ class SqlUnitOfWork:
     async def __aexit__(self, *exc_info: object) -> None:
         session, self._session = self.session, None
         try:
-            await session.rollback()
+            if session.in_transaction():  # after a commit there is nothing to undo
+                await session.rollback()
         finally:
             # The transaction is over: the next writer need not wait for the
             # connection's trip back to the pool.
