@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from storage.sqlite_driver import LOOP_BUSY_TIMEOUT_SECONDS, loop_thread_connector
+
 #: Execution option a write transaction sets on its connection before it begins.
 WRITE_OPTION = "slotbot_write"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -53,13 +55,20 @@ def create_engine(url: str, *, echo: bool = False, **pool_options: Any) -> Async
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:":
+            # A file: every call on the loop's thread (storage/sqlite_driver.py).
+            engine = create_async_engine(
+                url, echo=echo, async_creator=loop_thread_connector(parsed.database), **pool_options
+            )
+            _configure_sqlite(engine, busy_timeout=LOOP_BUSY_TIMEOUT_SECONDS)
+            return engine
         engine = create_async_engine(
             url,
             echo=echo,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             **pool_options,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, **pool_options)
 
@@ -104,14 +113,14 @@ def sqlite_write_lock(engine: Engine) -> asyncio.Lock:
     return lock
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, busy_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         # Take transaction control away from the driver (we emit BEGIN below).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Self
 
 from sqlalchemy import Integer, bindparam, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import SessionTransaction
 
@@ -27,6 +29,32 @@ _GLOBAL_WRITE_LOCK = 0x510780
 _LOCK_PROVIDER = text("SELECT id FROM providers WHERE id = :id FOR UPDATE").bindparams(
     bindparam("id", type_=Integer)
 )
+
+
+#: How long a writer waits for another process's SQLite write lock (a CLI command, say).
+SQLITE_WRITER_WAIT_SECONDS = 30.0
+
+
+async def _begin_immediate(session: AsyncSession) -> None:
+    """BEGIN IMMEDIATE, waiting without blocking the loop while another process writes.
+
+    The driver runs on the loop's thread with a short busy timeout
+    (``storage/sqlite_driver.py``), so a lock held elsewhere comes back as
+    "database is locked" quickly; this process's own writers never get here
+    at once (they queue on ``sqlite_write_lock`` first).
+    """
+    deadline = time.monotonic() + SQLITE_WRITER_WAIT_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            await session.connection(execution_options={WRITE_OPTION: True})
+            return
+        except OperationalError as error:
+            if "locked" not in str(error.orig) or time.monotonic() > deadline:
+                raise
+        await session.rollback()
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 class SqlUnitOfWork:
@@ -108,16 +136,18 @@ class SqlUnitOfWork:
     async def _begin_write(self, provider_id: int | None) -> None:
         session = self.session
         if session.bind.dialect.name == "sqlite":
+            # SQLite cannot upgrade a deferred transaction without risking an
+            # immediate SQLITE_BUSY; start over with BEGIN IMMEDIATE, which waits
+            # for the single write lock. Callers re-read what they need after this.
+            # Ending the read first gives its connection back while this writer
+            # queues, so queued writers never starve readers of connections.
+            if session.in_transaction():
+                await session.rollback()
             if self._held_lock is None:
                 lock = sqlite_write_lock(session.bind.sync_engine)
                 await lock.acquire()
                 self._held_lock = lock
-            # SQLite cannot upgrade a deferred transaction without risking an
-            # immediate SQLITE_BUSY; start over with BEGIN IMMEDIATE, which waits
-            # for the single write lock. Callers re-read what they need after this.
-            if session.in_transaction():
-                await session.rollback()
-            await session.connection(execution_options={WRITE_OPTION: True})
+            await _begin_immediate(session)
             return
         if provider_id is None:
             await session.execute(
