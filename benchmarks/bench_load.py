@@ -147,8 +147,9 @@ class Run:
                 try:
                     await bot.ready(standin)
                     profiler = await Profiler.attach(bot.pid, self.spy) if self.spy else None
-                    first_call = len(standin.calls)
+                    first_call, cpu = len(standin.calls), bot.cpu_seconds()
                     await crowd.run(lambda p: self._journeys(p, data), args.deadline)
+                    cpu = bot.cpu_seconds() - cpu
                     rejected = api_4xx(standin.calls[first_call:])
                     memory = bot.memory()  # before stopping: the end of the run, not of the process
                     if profiler is not None:
@@ -159,7 +160,7 @@ class Run:
                 await standin.stop()
             if code not in (0, None):
                 notes.append(f"the bot exited with status {code}")
-            traffic = measure(standin, clock.steps, rejected, crowd, args.timeout)
+            traffic = measure(standin, clock.steps, rejected, crowd, args.timeout, cpu)
             bookings = await check_bookings(engine, data)
         result = Result(
             scenario.name,
@@ -205,14 +206,15 @@ class Run:
             )
             try:
                 await bot.ready(standin)
-                first_call = len(standin.calls)
+                first_call, cpu = len(standin.calls), bot.cpu_seconds()
                 await crowd.run(lambda p: p.replay(steps.get(p.id, [])), self.args.deadline)
+                cpu = bot.cpu_seconds() - cpu
                 rejected = api_4xx(standin.calls[first_call:])
             finally:
                 await bot.stop()
         finally:
             await standin.stop()
-        return measure(standin, clock.steps, rejected, crowd, self.args.timeout)
+        return measure(standin, clock.steps, rejected, crowd, self.args.timeout, cpu)
 
 
 def spy_path(args: argparse.Namespace, name: str, runs: int) -> Path | None:

@@ -176,6 +176,18 @@ class BotProcess:
                 )
             await asyncio.sleep(0.1)  # watching another process start: nothing to await
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the bot and its workers so far, from /proc/PID/stat."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in [self.pid, *_children(self.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def memory(self) -> Memory:
         pids = [self.pid, *_children(self.pid)]
         rss = [_status_kb(p, "VmRSS") for p in pids]

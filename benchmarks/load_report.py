@@ -43,6 +43,9 @@ class Traffic:
     restarts: int
     cut_off: int
     gave_up: Counter[str]
+    #: CPU the bot process(es) spent per update while the people booked: unlike the
+    #: rates, it hardly moves when something else shares the machine.
+    cpu_ms_per_update: float = math.nan
 
 
 def _percentile(values: Sequence[float], fraction: float) -> float:
@@ -71,6 +74,7 @@ def measure(
     rejected: Counter[str],
     crowd: Crowd,
     timeout: float,
+    cpu_seconds: float = math.nan,
 ) -> Traffic:
     times = [s.seconds(timeout) for s in steps]
     answered = [t * 1000 for t in times if t is not None]
@@ -105,6 +109,7 @@ def measure(
         restarts=sum(o.restarts for o in outcomes),
         cut_off=crowd.cut_off,
         gave_up=Counter(o.gave_up for o in outcomes if o.gave_up),
+        cpu_ms_per_update=1000 * cpu_seconds / len(steps) if steps else math.nan,
     )
 
 
@@ -209,6 +214,7 @@ def print_result(r: Result) -> None:
     )
     summed = f" (sum of {m.processes} processes)" if m.processes > 1 else ""
     print(f"  bot RSS peak {m.peak_mb:.0f} MB, end {m.rss_mb:.0f} MB{summed}")
+    print(f"  bot CPU {t.cpu_ms_per_update:.1f} ms per update")
     print(
         f"  bot log: {r.log.errors} ERROR lines, {r.log.tracebacks} tracebacks"
         + "".join(f"\n    {n}× {line}" for line, n in r.log.top)
@@ -217,7 +223,9 @@ def print_result(r: Result) -> None:
         b = r.bare
         print(
             f"  bare PTB bot, same updates: {b.per_second:.1f} updates/s, p50 {_ms(b.p50_ms)} ms, "
-            f"p95 {_ms(b.p95_ms)} ms, unanswered {b.unanswered}; Slotbot/bare = {r.ratio:.2f}"
+            f"p95 {_ms(b.p95_ms)} ms, unanswered {b.unanswered}; Slotbot/bare = {r.ratio:.2f}; "
+            f"CPU {b.cpu_ms_per_update:.1f} ms per update (Slotbot/bare "
+            f"{r.traffic.cpu_ms_per_update / b.cpu_ms_per_update:.1f}×)"
         )
     for note in r.notes:
         print(f"  note: {note}")

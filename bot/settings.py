@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         description="Updates one process handles at once; the database pool is sized to fit them",
     )
 
+    bot_api_connections: int = Field(
+        default=8, ge=1, le=256,
+        description="Connections to the Bot API; each request holds one for a round trip",
+    )
+
     @field_validator("webhook_secret")
     @classmethod
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:

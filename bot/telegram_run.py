@@ -142,6 +142,7 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
             token, Services(app.uow, app.clock, settings.admin_ids), api_url=settings.telegram_api_url,
             shared_chats=webhook, reminder_rate=settings.reminders_per_second,
             concurrent_updates=settings.concurrent_updates,
+            bot_api_connections=settings.bot_api_connections,
         )
         async with serving(
             application, app.engine, host=settings.http_host, port=settings.http_port, webhook=hook_settings
