@@ -16,7 +16,9 @@ async def list_offers(uow: UnitOfWork) -> list[ProviderOffer]:
 
 
 async def get_offer(uow: UnitOfWork, provider_id: int) -> ProviderOffer:
-    for offer in await list_offers(uow):
-        if offer.provider.id == provider_id:
-            return offer
-    raise NotFound("provider", provider_id)
+    """One bookable provider (as :func:`list_offers` would list it)."""
+    async with uow:
+        offer = await uow.providers.offer(provider_id)
+    if offer is None or not offer.types:
+        raise NotFound("provider", provider_id)
+    return offer

@@ -42,6 +42,10 @@ class ProviderRepository(Protocol):
         """Active providers with their active appointment types."""
         ...
 
+    async def offer(self, provider_id: int) -> ProviderOffer | None:
+        """One active provider with its active appointment types; ``None`` if not active."""
+        ...
+
     async def by_telegram_id(self, telegram_user_id: int) -> Provider | None: ...
 
     async def update(self, provider: Provider) -> None:

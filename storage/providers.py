@@ -127,22 +127,44 @@ class SqlProviderRepository:
         )
         return bool(result.rowcount)
 
+    # The catalogue is read on every /book and provider tap: plain rows (Core),
+    # not ORM objects, which cost an identity map and instance state per row.
     async def offers(self) -> list[ProviderOffer]:
-        providers = await self._session.scalars(
-            select(ProviderRow).where(ProviderRow.is_active.is_(True)).order_by(ProviderRow.id)
+        providers = await self._session.execute(
+            select(ProviderRow.__table__).where(ProviderRow.is_active.is_(True)).order_by(ProviderRow.id)
         )
-        types = await self._session.scalars(
-            select(AppointmentTypeRow)
+        types = await self._session.execute(
+            select(AppointmentTypeRow.__table__)
             .join(ProviderRow, ProviderRow.id == AppointmentTypeRow.provider_id)
             .where(AppointmentTypeRow.is_active.is_(True), ProviderRow.is_active.is_(True))
             .order_by(AppointmentTypeRow.id)
         )
         by_provider: dict[int, list[AppointmentType]] = {}
         for row in types:
-            by_provider.setdefault(row.provider_id, []).append(mapping.appointment_type(row))
+            by_provider.setdefault(row.provider_id, []).append(mapping.appointment_type(row))  # type: ignore[arg-type]
         return [
-            ProviderOffer(mapping.provider(p), tuple(by_provider.get(p.id, ()))) for p in providers
+            ProviderOffer(mapping.provider(p), tuple(by_provider.get(p.id, ())))  # type: ignore[arg-type]
+            for p in providers
         ]
+
+    async def offer(self, provider_id: int) -> ProviderOffer | None:
+        provider = (
+            await self._session.execute(
+                select(ProviderRow.__table__).where(
+                    ProviderRow.id == provider_id, ProviderRow.is_active.is_(True)
+                )
+            )
+        ).first()
+        if provider is None:
+            return None
+        types = await self._session.execute(
+            select(AppointmentTypeRow.__table__)
+            .where(AppointmentTypeRow.provider_id == provider_id, AppointmentTypeRow.is_active.is_(True))
+            .order_by(AppointmentTypeRow.id)
+        )
+        return ProviderOffer(
+            mapping.provider(provider), tuple(mapping.appointment_type(t) for t in types)  # type: ignore[arg-type]
+        )
 
     async def appointment_type(self, type_id: int) -> AppointmentType | None:
         row = await self._session.get(AppointmentTypeRow, type_id)

@@ -37,10 +37,13 @@ class SqlClientRepository:
         return None if row is None else mapping.client(row)
 
     async def by_telegram_id(self, telegram_user_id: int) -> Client | None:
-        row = await self._session.scalar(
-            select(ClientRow).where(ClientRow.telegram_user_id == telegram_user_id)
-        )
-        return None if row is None else mapping.client(row)
+        # Once for every update (who is asking): a plain row, not an ORM object.
+        row = (
+            await self._session.execute(
+                select(ClientRow.__table__).where(ClientRow.telegram_user_id == telegram_user_id)
+            )
+        ).first()
+        return None if row is None else mapping.client(row)  # type: ignore[arg-type]
 
     async def add(self, client: Client) -> Client:
         row = ClientRow(

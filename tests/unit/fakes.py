@@ -140,6 +140,16 @@ class FakeProviderRepository(_Repository):
     async def appointment_type(self, type_id: int) -> AppointmentType | None:
         return self._data.types.get(type_id)
 
+    async def offer(self, provider_id: int) -> ProviderOffer | None:
+        provider = self._data.providers.get(provider_id)
+        if provider is None or not provider.is_active:
+            return None
+        types = sorted(
+            (t for t in self._data.types.values() if t.provider_id == provider_id and t.is_active),
+            key=lambda t: t.id,  # type: ignore[arg-type,return-value]
+        )
+        return ProviderOffer(provider, tuple(types))
+
 
 class FakeClientRepository(_Repository):
     async def get(self, client_id: int) -> Client | None:
