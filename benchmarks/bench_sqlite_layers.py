@@ -10,10 +10,13 @@ COMMIT, on the raw anchor's table - through:
    driver's thread each, the fewest its public API allows);
 3. aiosqlite's cursor API, as SQLAlchemy's adapter drives it (cursor, execute,
    fetch, close: a trip each);
-4. SQLAlchemy Core on the project's engine (``storage.engine.create_engine``:
-   its ``begin`` event emits BEGIN IMMEDIATE);
-5. our unit of work (``begin_write``, the statements, ``commit``): the floor of
-   any booking through it, before a single booking rule runs.
+4. SQLAlchemy Core on stock aiosqlite (a thread per connection), with the
+   project's recipe for ``BEGIN IMMEDIATE``;
+5. SQLAlchemy Core on the project's engine (``storage.engine.create_engine``,
+   which runs aiosqlite's calls on the loop's own thread,
+   ``storage/sqlite_driver.py``);
+6. our unit of work (``begin_write``, the statements, ``commit``) on that
+   engine: the floor of any booking through it, before a single rule runs.
 
 "trips" counts calls into aiosqlite's thread per transaction (each costs two
 thread wake-ups; "one trip" is ``SELECT 1`` through ``execute_fetchall``).
@@ -37,7 +40,8 @@ if __package__ in (None, ""):  # run as a file: python benchmarks/bench_sqlite_l
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiosqlite
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.engine import WRITE_OPTION, create_engine, session_factory
 from storage.unit_of_work import unit_of_work_factory
@@ -132,8 +136,25 @@ async def one_trip(path: str, n: int) -> float:
     return took
 
 
-async def with_engine(path: str, n: int, *, unit_of_work: bool) -> float:
-    engine = create_engine(f"sqlite:///{path}")
+def stock_aiosqlite_engine(path: str) -> AsyncEngine:
+    """aiosqlite as SQLAlchemy ships it, with SQLAlchemy's recipe for our own BEGIN."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        dbapi_connection.cursor().execute("PRAGMA synchronous=NORMAL")
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection):  # type: ignore[no-untyped-def]
+        write = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+async def with_engine(path: str, n: int, *, unit_of_work: bool, stock: bool = False) -> float:
+    engine = stock_aiosqlite_engine(path) if stock else create_engine(f"sqlite:///{path}")
     make_uow = unit_of_work_factory(session_factory(engine), lambda: datetime.now(UTC))
     try:
         began = time.perf_counter()
@@ -182,9 +203,11 @@ async def main(argv: list[str] | None = None) -> int:
                 fresh_file(directory, "a"), n, cursors=False)),
             ("3. aiosqlite cursors (as SQLAlchemy uses them)", lambda: with_aiosqlite(
                 fresh_file(directory, "c"), n, cursors=True)),
-            ("4. SQLAlchemy Core on the project's engine", lambda: with_engine(
+            ("4. SQLAlchemy Core on stock aiosqlite", lambda: with_engine(
+                fresh_file(directory, "s"), n, unit_of_work=False, stock=True)),
+            ("5. SQLAlchemy Core on the project's engine", lambda: with_engine(
                 fresh_file(directory, "e"), n, unit_of_work=False)),
-            ("5. our unit of work (the floor)", lambda: with_engine(
+            ("6. our unit of work (the floor)", lambda: with_engine(
                 fresh_file(directory, "u"), n, unit_of_work=True)),
         ]
         for label, run in layers:
