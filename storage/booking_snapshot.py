@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Date, Integer, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,9 +32,11 @@ from sqlalchemy.sql.elements import TextClause
 from core.model import (
     ACTIVE_STATUSES,
     MAX_APPOINTMENT_LENGTH,
+    AppointmentType,
     BookingSnapshot,
     BusyPeriod,
     OverrideKind,
+    Provider,
     ProviderCalendar,
     ScheduleOverride,
     WaitlistEntry,
@@ -50,6 +53,7 @@ BUSY_MARGIN = timedelta(hours=4)
 #: Local dates within a day of the UTC date in every zone; a start may also
 #: belong to an overnight interval of the local date before.
 _DATES_AROUND = timedelta(days=2)
+T = TypeVar("T")
 
 _ACTIVE = ", ".join(f"'{s.value}'" for s in sorted(ACTIVE_STATUSES))
 # Columns of the provider and type rows, as storage.mapping reads them.
@@ -132,20 +136,10 @@ async def read_booking_snapshot(
     })).one_or_none()
     if row is None:
         return BookingSnapshot(None, None, False, False, None, 0, (), ())
-    provider = mapping.provider(_record(_PROVIDER, _json(row.provider)))
-    appt_type = None if row.appt_type is None else mapping.appointment_type(
-        _record(_TYPE, _json(row.appt_type))
-    )
+    provider = _cached(_provider, row.provider)
+    appt_type = None if row.appt_type is None else _cached(_appt_type, row.appt_type)
     client_known, client_blocked, held_id, active_future = _json(row.standing)
-    weekly = sorted(
-        (WeeklyInterval(d, _time(s), _time(e), bool(a)) for d, s, e, a in _rows(row.weekly)),
-        key=lambda w: (w.day_of_week, w.start),
-    )
-    overrides = sorted(
-        (ScheduleOverride(_date(d), OverrideKind(k), _time(s), _time(e), i)
-         for i, d, k, s, e in _rows(row.overrides)),
-        key=lambda o: (o.date, o.id),
-    )
+    weekly, overrides = _cached(_weekly, row.weekly), _cached(_overrides, row.overrides)
     busy = tuple(BusyPeriod(_utc(s), _utc(e), t) for s, e, t in _rows(row.busy))
     if appt_type is not None:
         buffer = provider.settings.buffer
@@ -162,7 +156,7 @@ async def read_booking_snapshot(
         for i, d, z, c in sorted(_rows(row.waiting), key=lambda e: (e[1], e[0]))
     )
     return BookingSnapshot(
-        calendar=ProviderCalendar(provider, tuple(weekly), tuple(overrides)),
+        calendar=ProviderCalendar(provider, weekly, overrides),
         appt_type=appt_type,
         client_known=bool(client_known),
         client_blocked=bool(client_blocked),
@@ -171,6 +165,43 @@ async def read_booking_snapshot(
         busy=busy,
         waiting=waiting,
     )
+
+
+# The provider, its type, its week and the overrides rarely change from one
+# booking to the next: their JSON text maps to the same frozen values, so it is
+# parsed once (a pure function of the text, so nothing can go stale).
+
+
+def _cached(parse: Callable[[Any], T], value: Any) -> T:
+    return _parse_text(parse, value) if isinstance(value, str) else parse(value)
+
+
+@lru_cache(maxsize=512)
+def _parse_text(parse: Callable[[Any], T], text: str) -> T:
+    return parse(text)
+
+
+def _provider(value: Any) -> Provider:
+    return mapping.provider(_record(_PROVIDER, _json(value)))
+
+
+def _appt_type(value: Any) -> AppointmentType:
+    return mapping.appointment_type(_record(_TYPE, _json(value)))
+
+
+def _weekly(value: Any) -> tuple[WeeklyInterval, ...]:
+    return tuple(sorted(
+        (WeeklyInterval(d, _time(s), _time(e), bool(a)) for d, s, e, a in _rows(value)),
+        key=lambda w: (w.day_of_week, w.start),
+    ))
+
+
+def _overrides(value: Any) -> tuple[ScheduleOverride, ...]:
+    return tuple(sorted(
+        (ScheduleOverride(_date(d), OverrideKind(k), _time(s), _time(e), i)
+         for i, d, k, s, e in _rows(value)),
+        key=lambda o: (o.date, o.id),
+    ))
 
 
 def _record(columns: tuple[str, ...], values: list[Any]) -> SimpleNamespace:
