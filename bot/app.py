@@ -33,7 +33,7 @@ from storage.telegram_state import TelegramStateStore
 
 log = logging.getLogger(__name__)
 #: Updates handled at once by one process (SLOTBOT_CONCURRENT_UPDATES).
-CONCURRENT_UPDATES = 32
+CONCURRENT_UPDATES = 16
 #: Kept-alive connections to the Bot API (SLOTBOT_BOT_API_CONNECTIONS).
 BOT_API_CONNECTIONS = 8
 BOT_API_POOL_WAIT_SECONDS = 30.0

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     )
 
     concurrent_updates: int = Field(
-        default=32, ge=1, le=256,
+        default=16, ge=1, le=256,
         description="Updates one process handles at once; the database pool is sized to fit them",
     )
 

@@ -162,7 +162,13 @@ async def run_workers(settings: Settings, count: int) -> None:
     async with open_app(settings):
         pass  # the schema is brought up to date once, before the workers start
     # Telegram's limit is per bot, not per process: the workers share the reminder pace.
-    env = {**os.environ, "SLOTBOT_REMINDERS_PER_SECOND": str(settings.reminders_per_second / count)}
+    # They share the database server too: each gets its part of the concurrency, so
+    # their pools together stay what one process would hold, within max_connections.
+    env = {
+        **os.environ,
+        "SLOTBOT_REMINDERS_PER_SECOND": str(settings.reminders_per_second / count),
+        "SLOTBOT_CONCURRENT_UPDATES": str(max(4, settings.concurrent_updates // count)),
+    }
     workers = [
         await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--webhook", env=env)
         for _ in range(count)

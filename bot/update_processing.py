@@ -44,7 +44,7 @@ _WAITING_UPDATES = 1_000_000
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(
         self,
-        max_concurrent_updates: int = 32,
+        max_concurrent_updates: int = 16,
         on_done: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__(_WAITING_UPDATES)

@@ -76,7 +76,12 @@ def create_engine(url: str, *, echo: bool = False, **pool_options: Any) -> Async
 #: Connections beside the updates': the timed jobs (reminder senders and their
 #: producer, a second reminder poll, waitlist, digest, housekeeping) and a
 #: health check, so that a job never takes a running update's connection.
-JOB_CONNECTIONS = 12
+JOB_CONNECTIONS = 10
+#: For the rare nesting of units of work. A process holds at most
+#: concurrent updates + JOB_CONNECTIONS + POOL_OVERFLOW connections (30 by
+#: default): PostgreSQL's max_connections (100 by default) must exceed that
+#: times the processes (``run --workers`` splits the concurrency among them).
+POOL_OVERFLOW = 4
 #: Waiting for a connection is queueing: a wait this long means something is stuck.
 POOL_WAIT_SECONDS = 600
 
@@ -90,7 +95,7 @@ def pool_for(concurrent_updates: int) -> dict[str, Any]:
     """
     return {
         "pool_size": concurrent_updates + JOB_CONNECTIONS,
-        "max_overflow": 8,
+        "max_overflow": POOL_OVERFLOW,
         "pool_timeout": POOL_WAIT_SECONDS,
     }
 

@@ -2,7 +2,9 @@
 
 Conversation states, ``user_data`` (as text the caller encodes) and the ids of
 updates already taken in. Writes go through :class:`SqlUnitOfWork`'s
-``begin_write``, so SQLite's single writer is respected here as everywhere.
+``begin_keyed_write``: SQLite's single writer is respected here as everywhere,
+and on PostgreSQL these upserts, each decided by its own row's key, take no
+global lock (webhook workers write chat state for every update).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class TelegramStateStore:
     ) -> None:
         """One write transaction: the user's data (when ``user_data``) and these states."""
         async with self._uow() as unit:
-            await unit.begin_write()
+            await unit.begin_keyed_write()
             if user_data:
                 await self._write_user_data(unit, user_id, data)
             for name, key, state in states:
@@ -68,7 +70,7 @@ class TelegramStateStore:
 
     async def set_conversation(self, name: str, key: str, state: int | None) -> None:
         async with self._uow() as unit:
-            await unit.begin_write()
+            await unit.begin_keyed_write()
             await self._write_conversation(unit, name, key, state)
             await unit.commit()
 
@@ -101,7 +103,7 @@ class TelegramStateStore:
 
     async def set_user_data(self, user_id: int, data: str | None) -> None:
         async with self._uow() as unit:
-            await unit.begin_write()
+            await unit.begin_keyed_write()
             await self._write_user_data(unit, user_id, data)
             await unit.commit()
 
@@ -122,7 +124,7 @@ class TelegramStateStore:
         """Lease the chat to ``holder`` unless another holder's lease is still running."""
         until = self._clock() + lease
         async with self._uow() as unit:
-            await unit.begin_write()
+            await unit.begin_keyed_write()
             statement = self._insert(unit)(ChatLeaseRow).values(chat_id=chat_id, holder=holder, expires_at=until)
             statement = statement.on_conflict_do_update(
                 index_elements=["chat_id"],
@@ -135,7 +137,7 @@ class TelegramStateStore:
 
     async def release_chat(self, chat_id: int, holder: str) -> None:
         async with self._uow() as unit:
-            await unit.begin_write()
+            await unit.begin_keyed_write()
             await unit.session.execute(
                 delete(ChatLeaseRow).where(ChatLeaseRow.chat_id == chat_id, ChatLeaseRow.holder == holder)
             )
@@ -146,7 +148,7 @@ class TelegramStateStore:
     async def first_sighting(self, update_id: int) -> bool:
         """``True`` the first time any process asks about ``update_id``, ``False`` after."""
         async with self._uow() as unit:
-            await unit.begin_write()
+            await unit.begin_keyed_write()
             statement = (
                 self._insert(unit)(UpdateSeenRow)
                 .values(update_id=update_id, seen_at=self._clock())
@@ -160,14 +162,14 @@ class TelegramStateStore:
     async def forget_update(self, update_id: int) -> None:
         """Processing failed: a redelivery of this update must be processed after all."""
         async with self._uow() as unit:
-            await unit.begin_write()
+            await unit.begin_keyed_write()
             await unit.session.execute(delete(UpdateSeenRow).where(UpdateSeenRow.update_id == update_id))
             await unit.commit()
 
     async def forget_updates_before(self, moment: datetime) -> int:
         """Telegram gives up redelivering within a day; older ids need not be kept."""
         async with self._uow() as unit:
-            await unit.begin_write()
+            await unit.begin_keyed_write()
             result = await unit.session.execute(
                 delete(UpdateSeenRow).where(UpdateSeenRow.seen_at < moment)
             )

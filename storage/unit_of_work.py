@@ -114,6 +114,17 @@ class SqlUnitOfWork:
             self._write_tx, self._locked = transaction, set()
         self._locked.add(provider_id)
 
+    async def begin_keyed_write(self) -> None:
+        """A write of rows that only their own key decides (upserts of chat state).
+
+        No rule reads them together with other rows, so on PostgreSQL the
+        transaction alone is enough: taking the global write lock would make
+        every webhook worker's every update queue behind every other's. SQLite
+        still needs its single writer's BEGIN IMMEDIATE.
+        """
+        if self.session.bind.dialect.name == "sqlite":
+            await self.begin_write()
+
     def _holds_write_lock(self, provider_id: int) -> bool:
         session = self.session
         if self._write_tx is None or session.get_transaction() is not self._write_tx:
