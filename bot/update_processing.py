@@ -49,7 +49,6 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     ) -> None:
         super().__init__(_WAITING_UPDATES)
         self.running = asyncio.Semaphore(max_concurrent_updates)
-        self.limit = max_concurrent_updates
         self._on_done = on_done
         self.before: Callable[[object], Awaitable[None]] | None = None
         self.after: Callable[[object], Awaitable[None]] | None = None
