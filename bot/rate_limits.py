@@ -20,21 +20,17 @@ behind a 1/s bucket. So:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter
 
 from conversations.metrics import BOT_API_ERRORS
-
-log = logging.getLogger(__name__)
 
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
@@ -71,7 +67,6 @@ class PerChatRateLimiter(AIORateLimiter):
         self._per_chat_rate = per_chat_rate
         self._per_chat_burst = per_chat_burst
         self._chats: OrderedDict[int, AsyncLimiter] = OrderedDict()
-        self._flood_retries = kwargs["max_retries"]
 
     def chat_limiter(self, chat_id: int) -> AsyncLimiter:
         limiter = self._chats.get(chat_id)
@@ -98,7 +93,11 @@ class PerChatRateLimiter(AIORateLimiter):
         replying_to = REPLYING_TO.get()
         try:
             if replying_to is not None and (chat_id == replying_to or endpoint == "answerCallbackQuery"):
-                return await self._reply(callback, args, kwargs, rate_limit_args)
+                # PTB's own loop, told of no chat: no overall or group limiter, but
+                # its 429 handling (everybody waits retry_after, then a resend).
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, {}, rate_limit_args
+                )
             if chat_id is None or chat_id < 0:  # no chat, or a group: the parent's limits
                 return await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args
@@ -111,28 +110,3 @@ class PerChatRateLimiter(AIORateLimiter):
             # Every Bot API call passes here: the one place to count what fails.
             BOT_API_ERRORS.labels(error=type(exc).__name__).inc()
             raise
-
-    async def _reply(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, Any]],
-        args: Any,
-        kwargs: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Any:
-        """Send now, unless Telegram asked everybody to wait; retry a refused one."""
-        retries = rate_limit_args or self._flood_retries
-        for attempt in range(retries + 1):
-            await self._retry_after_event.wait()  # a 429 elsewhere pauses replies too
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                if attempt == retries:
-                    raise
-                pause = exc._retry_after.total_seconds() + 0.1  # noqa: SLF001 - no public float
-                log.info("flood limit on a reply; retrying after %.1f s", pause)
-                self._retry_after_event.clear()
-                try:
-                    await asyncio.sleep(pause)
-                finally:
-                    self._retry_after_event.set()
-        return None
