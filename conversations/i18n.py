@@ -7,10 +7,10 @@ dates, times, prices, durations and zone names the way that locale writes them.
 
 Catalogs are ``<locales dir>/<lang>/LC_MESSAGES/messages.po``, compiled in memory
 when a locale is first used (no ``.mo`` files, no build step; fuzzy entries are
-ignored). The locales dir is ``$SLOTBOT_LOCALES_DIR`` when set, else ``locales/``
-at the repository root (beside ``conversations/``). An installed package
-(``pip install .``) does not contain ``locales/``: point ``SLOTBOT_LOCALES_DIR``
-at a copy, otherwise every locale speaks English (with a warning in the log).
+ignored). The locales dir is ``$SLOTBOT_LOCALES_DIR`` when set, else the catalogs
+shipped with the code: ``locales/`` at the repository root in a checkout, the same
+files as ``conversations/locales/`` in an installed package (``pip install .``).
+A missing catalog means English (with a warning in the log).
 
 Adding or changing a message: ``scripts/update-catalogs``, then translate the new
 entries; ``tests/i18n/test_catalogs.py`` fails until every catalog is complete.
@@ -85,11 +85,18 @@ def resolve_locale(saved: str | None, telegram_code: str | None) -> str:
 
 
 def locales_dir() -> Path:
-    """Where catalogs live: ``$SLOTBOT_LOCALES_DIR``, else the repository's ``locales/``."""
+    """Where catalogs live: ``$SLOTBOT_LOCALES_DIR``, else the ones this code came with.
+
+    An installed package has them in ``conversations/locales/`` (pyproject.toml maps
+    the checkout's ``locales/`` there); a checkout, or an editable install of one,
+    has only the top-level ``locales/`` beside ``conversations/``.
+    """
     override = os.environ.get(LOCALES_DIR_ENV)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[1] / "locales"
+    here = Path(__file__).resolve().parent
+    packaged = here / "locales"
+    return packaged if packaged.is_dir() else here.parent / "locales"
 
 
 def catalog_path(locale: str, directory: Path | None = None) -> Path:
