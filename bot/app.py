@@ -20,9 +20,8 @@ from telegram.ext import (
 from bot.persistence import SqlPersistence
 from bot.rate_limits import PerChatRateLimiter
 from bot.update_processing import PerChatUpdateProcessor
-from conversations.client import client_conversation, outside_conversation
+from conversations.chat import chat_conversation, outside_conversation
 from conversations.digest import DIGEST_JOB, DIGEST_POLL_SECONDS, send_digests
-from conversations.provider import provider_conversation
 from conversations.reminders import REMINDER_JOB, REMINDER_POLL_SECONDS, send_reminders
 from conversations.waitlist_offers import WAITLIST_JOB, WAITLIST_POLL_SECONDS, waitlist_job
 from conversations.common import CONTEXT_TYPES, CallerUnavailable, Services, resolve_caller
@@ -87,8 +86,7 @@ def build_application(
     application.bot_data["services"] = services
     application.bot_data["reminder_rate"] = reminder_rate
     application.add_handler(TypeHandler(Update, resolve_caller), group=-1)
-    application.add_handler(provider_conversation())
-    application.add_handler(client_conversation())
+    application.add_handler(chat_conversation())
     application.add_handlers(outside_conversation())
     application.add_error_handler(on_error)
     # Tests drive the jobs themselves with a controlled clock (poll_jobs=False).

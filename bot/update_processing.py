@@ -27,10 +27,12 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
 from bot import logs
 from bot.rate_limits import REPLYING_TO
+from conversations.common import answer, was_answered
 from conversations.metrics import HANDLER_SECONDS
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             except Exception:  # noqa: BLE001 - the update still deserves an answer
                 log.exception("loading the conversation state failed; going on with what is in memory")
         await coroutine
+        await _answer_if_unanswered(update)
         if self.after is not None:
             try:
                 await self.after(update)
@@ -126,3 +129,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         pass
+
+
+async def _answer_if_unanswered(update: object) -> None:
+    """Every tap gets exactly one answer: a handler that gave none (or failed) gets an empty one.
+
+    Unanswered, the person's button spins for many seconds; answers count per
+    task (``conversations.common.answer``), so this never answers twice.
+    """
+    if not isinstance(update, Update) or update.callback_query is None or was_answered(update):
+        return
+    try:
+        await answer(update)
+    except TelegramError as exc:  # e.g. the query is too old by now: nothing to fix
+        log.info("could not answer callback query %s: %s", update.callback_query.id, exc)

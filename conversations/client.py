@@ -1,4 +1,4 @@
-"""The client side, wired: one ConversationHandler whose states say what text means.
+"""The client side's commands, buttons and text steps (one chat conversation: ``chat.py``).
 
 Buttons and commands work in every state (and as entry points, so they work
 with no conversation at all, e.g. after a restart); the states differ only in
@@ -12,7 +12,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
@@ -20,7 +19,7 @@ from telegram.ext import (
 from conversations import booking, my_appointments, preferences, privacy, reminders, waitlist
 from conversations import callbacks as cb
 from conversations.states import BROWSING, CANCEL_REASON, NOTE, TIME_ZONE
-from conversations.wiring import TEXT, conversation, on_button
+from conversations.wiring import TEXT, on_button
 
 
 def _routes() -> list[BaseHandler]:
@@ -60,24 +59,14 @@ def _routes() -> list[BaseHandler]:
     ]
 
 
-def client_conversation() -> ConversationHandler:
-    return conversation(
-        "client",
-        _routes(),
-        {
-            BROWSING: preferences.on_stray_text,
-            NOTE: booking.on_note_text,
-            CANCEL_REASON: my_appointments.on_reason_text,
-            TIME_ZONE: preferences.on_zone_text,
-        },
-        idle_state=BROWSING,
-        cancel=preferences.cmd_cancel,
-    )
+def routes() -> list[BaseHandler]:
+    return _routes()
 
 
-def outside_conversation() -> list[BaseHandler]:
-    """After the conversation in the same group: what it did not take."""
-    return [
-        CallbackQueryHandler(preferences.on_expired),  # buttons nothing understood
-        MessageHandler(TEXT, preferences.on_stray_text),  # text when nothing was asked
-    ]
+#: What a typed message means in each client state.
+TEXT_STEPS = {
+    BROWSING: preferences.on_stray_text,
+    NOTE: booking.on_note_text,
+    CANCEL_REASON: my_appointments.on_reason_text,
+    TIME_ZONE: preferences.on_zone_text,
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -143,7 +144,26 @@ async def show(
     await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
+# The callback query this update's task has answered. Telegram refuses a second
+# answer ("query is too old"), so a handler that answered and then reaches a
+# path that answers again would fail the update; a per-task variable (each
+# update runs in its own task) needs no handler to know what another did.
+_ANSWERED: ContextVar[str | None] = ContextVar("answered_callback_query", default=None)
+
+
+def was_answered(update: object) -> bool:
+    query = getattr(update, "callback_query", None)
+    return query is not None and _ANSWERED.get() == query.id
+
+
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the callback query first, before any slow work (Telegram times out)."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=alert)
+    """Answer the callback query first, before any slow work (Telegram times out).
+
+    Only the first answer of a query is sent; a later one is dropped, so show
+    anything a later step has to say on the screen, not in an answer.
+    """
+    query = update.callback_query
+    if query is None or was_answered(update):
+        return
+    _ANSWERED.set(query.id)
+    await query.answer(text, show_alert=alert)

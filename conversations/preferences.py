@@ -14,6 +14,7 @@ from conversations.common import answer, caller, pressed, services, set_caller, 
 from conversations.i18n import SUPPORTED_LOCALES
 from conversations.provider_common import resolve_acting
 from conversations.provider_onboarding import INVITE_PREFIX, provider_help, redeem
+from conversations.steps import forget_step
 from conversations.states import BROWSING, TIME_ZONE
 from conversations.timezones import find_zones, suggested_zones, utc_offset_label, zone_for_location
 from core.catalog import list_offers
@@ -154,8 +155,7 @@ async def on_zone_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 async def cmd_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Leave whatever is going on: always possible, in every state."""
-    for key in ("note_for", "cancel_reason_for"):
-        context.user_data.pop(key, None)  # type: ignore[union-attr]
+    forget_step(context)  # whichever side's question was pending, and its draft
     await update.effective_chat.send_message(  # type: ignore[union-attr]
         texts.cancelled_flow(caller(context).texts), reply_markup=ReplyKeyboardRemove()
     )

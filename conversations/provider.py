@@ -1,17 +1,11 @@
-"""The provider side, wired: one ConversationHandler for commands, buttons and text steps.
-
-It stands before the client conversation in the same group, so a provider's
-typed reason or type name reaches it first; when it waits for nothing, text
-falls through to the client side.
-"""
+"""The provider side's commands, buttons and text steps (one chat conversation: ``chat.py``)."""
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
+from telegram.ext import BaseHandler, CommandHandler
 
 from conversations import callbacks as cb
 from conversations import (
-    preferences,
     provider_agenda,
     provider_calendar,
     provider_onboarding,
@@ -19,7 +13,6 @@ from conversations import (
     provider_types,
 )
 from conversations.states import (
-    BROWSING,
     PROVIDER_CANCEL_REASON,
     SETTING_TEXT,
     TYPE_CAPACITY,
@@ -27,7 +20,7 @@ from conversations.states import (
     TYPE_NAME,
     TYPE_PRICE,
 )
-from conversations.wiring import conversation, on_button
+from conversations.wiring import on_button
 
 
 def _routes() -> list[BaseHandler]:
@@ -64,18 +57,16 @@ def _routes() -> list[BaseHandler]:
     ]
 
 
-def provider_conversation() -> ConversationHandler:
-    return conversation(
-        "provider",
-        _routes(),
-        {
-            PROVIDER_CANCEL_REASON: provider_agenda.on_cancel_reason,
-            TYPE_NAME: provider_types.on_type_name,
-            TYPE_DURATION: provider_types.on_type_duration,
-            TYPE_PRICE: provider_types.on_type_price,
-            TYPE_CAPACITY: provider_types.on_type_capacity,
-            SETTING_TEXT: provider_settings.on_setting_text,
-        },
-        idle_state=BROWSING,
-        cancel=preferences.cmd_cancel,
-    )
+def routes() -> list[BaseHandler]:
+    return _routes()
+
+
+#: What a typed message means in each provider text step.
+TEXT_STEPS = {
+    PROVIDER_CANCEL_REASON: provider_agenda.on_cancel_reason,
+    TYPE_NAME: provider_types.on_type_name,
+    TYPE_DURATION: provider_types.on_type_duration,
+    TYPE_PRICE: provider_types.on_type_price,
+    TYPE_CAPACITY: provider_types.on_type_capacity,
+    SETTING_TEXT: provider_settings.on_setting_text,
+}

@@ -131,7 +131,9 @@ async def _act(update: Update, context: ContextTypes.DEFAULT_TYPE, appointment_i
         await show(update, who.texts._("This menu has expired."))
         return
     except InvalidTransition:
-        await answer(update, who.texts._("That is no longer possible."))
+        # The tap was answered already (a second answer fails): say it on screen,
+        # then show the appointment as it is now.
+        await show(update, who.texts._("That is no longer possible."), new_message=True)
         await _show_entry(update, context, appointment_id)
         return
     if event is not None:

@@ -22,6 +22,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from conversations import callbacks as cb
+from conversations import steps
 
 TEXT = filters.TEXT & ~filters.COMMAND
 
@@ -69,12 +70,17 @@ def conversation(
 ) -> SharedConversationHandler:
     """``text_steps``: state → what a typed message means there.
 
-    The idle state (waiting for nothing) may have one too: the client side
-    answers stray text with a nudge; the provider side lets it fall through.
+    The idle state (waiting for nothing) may have one too: stray text gets a
+    nudge towards the buttons. Every other text step is a question with a
+    lifetime (``steps.py``); every route ends or replaces it.
     """
+    questions = frozenset(state for state in text_steps if state != idle_state)
+    for route in routes:
+        route.callback = steps.after_handler(route.callback, questions)
     states: dict[object, list[BaseHandler]] = {idle_state: list(routes)}  # may be overwritten
     for state, handler in text_steps.items():
-        states[state] = [*routes, MessageHandler(TEXT, handler)]
+        meaning = handler if state == idle_state else steps.text_step(handler, questions)
+        states[state] = [*routes, MessageHandler(TEXT, meaning)]
     with warnings.catch_warnings():
         # Buttons route by their data, not by message, so per-message tracking
         # (what PTB suggests for CallbackQueryHandlers) is not wanted.

@@ -153,15 +153,15 @@ async def test_unchanged_state_is_not_written_back_after_every_update(standin, s
     monkeypatch.setattr(TelegramStateStore, "save_chat_state", save_chat_state)
     ana = standin.user(6, "Ana")
     async with running(new_bot(standin, services)):
-        await ana.send("/book")  # the client conversation starts: one write
+        await ana.send("/book")  # the chat conversation starts: one write
         await ana.tap("Dr. Ana Petrova")
         await ana.send("/help")
-        assert len(writes) == 1 and writes[0][0] == "client"
+        assert len(writes) == 1 and writes[0][0] == "chat"
         await ana.tap("Consultation")
         await ana.tap("30")
         await ana.tap("9:00\u202fAM")
         await ana.tap("✏️ " + EN._("Add a note"))  # a new state and a new user_data key: written
-    assert {name for name, _ in writes[1:]} == {"client", "user_data"}
+    assert {name for name, _ in writes[1:]} == {"chat", "user_data"}
 
 
 async def test_an_update_writes_back_only_its_own_user_however_many_are_active(standin, services, monkeypatch):
