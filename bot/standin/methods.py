@@ -17,14 +17,17 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.standin.formatting import parse
+from bot.standin.markup import apply_markup as _apply_markup
+from bot.standin.markup import check_markup as _check_markup
+from bot.standin.markup import inline_only as _inline_only
 from bot.standin.records import (
     ApiError,
     CallbackAnswer,
     ChatMessage,
     ChatState,
-    ReplyKeyboard,
     StoredFile,
-    render_text,
+    utf16_len,
 )
 
 if TYPE_CHECKING:
@@ -35,6 +38,12 @@ NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+# Telegram's limits, counted in UTF-16 code units after the markup is parsed and the text
+# trimmed (as entity offsets are); the callback answer's 200 is counted the same way.
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_ANSWER_LIMIT = 200
+_TRIMMED = " \t\r\n"
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
@@ -67,54 +76,24 @@ def _chat_for_send(standin: BotApiStandIn, params: dict[str, Any]) -> ChatState:
     return standin.chats[chat_id]
 
 
-def _formatted(params: dict[str, Any], key: str) -> tuple[str | None, str | None]:
-    """(plain text, raw text) of a text or caption parameter."""
+def _formatted(
+    params: dict[str, Any], key: str, limit: int, too_long: str
+) -> tuple[str | None, str | None, list[dict[str, Any]] | None]:
+    """(plain text, raw text, entities) of a text or caption parameter, length checked."""
     raw = params.get(key)
     if raw is None:
-        return None, None
-    return render_text(str(raw), params.get("parse_mode")), str(raw)
+        return None, None, None
+    text, entities = parse(str(raw), params.get("parse_mode"))
+    if utf16_len(text.strip(_TRIMMED)) > limit:
+        raise ApiError(400, too_long)
+    return text, str(raw), entities
 
 
-def _check_markup(markup: Any) -> dict[str, Any] | None:
-    """Validate reply_markup the way Telegram rejects it; normalise string buttons."""
-    if markup is None:
-        return None
-    if not isinstance(markup, dict):
-        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
-    if "inline_keyboard" in markup:
-        for row in markup["inline_keyboard"]:
-            for button in row:
-                data = button.get("callback_data")
-                if data is not None and not 1 <= len(str(data).encode()) <= 64:
-                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-                if set(button) <= {"text"}:  # an inline button must do something
-                    raise ApiError(
-                        400, "Bad Request: text buttons are unallowed in the inline keyboard"
-                    )
-    if "keyboard" in markup:
-        rows = markup["keyboard"]
-        rows = [[b if isinstance(b, dict) else {"text": str(b)} for b in row] for row in rows]
-        markup = {**markup, "keyboard": rows}
-    return markup
-
-
-def _apply_markup(chat: ChatState, message: ChatMessage, markup: dict[str, Any] | None) -> None:
-    """Reply keyboards, keyboard removal and ForceReply change the chat, not the message."""
-    if not markup:
-        return
-    if "keyboard" in markup:
-        chat.reply_keyboard = ReplyKeyboard(
-            rows=markup["keyboard"],
-            one_time=bool(markup.get("one_time_keyboard")),
-            resize=bool(markup.get("resize_keyboard")),
-            persistent=bool(markup.get("is_persistent")),
-            placeholder=markup.get("input_field_placeholder"),
-            message_id=message.message_id,
-        )
-    elif markup.get("remove_keyboard"):
-        chat.reply_keyboard = None
-    elif markup.get("force_reply"):
-        chat.force_reply_to = message.message_id
+def _message_text(params: dict[str, Any]) -> tuple[str, str, list[dict[str, Any]] | None]:
+    text, raw, entities = _formatted(params, "text", MESSAGE_LIMIT, "Bad Request: message is too long")
+    if not text or not text.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    return text, raw, entities  # type: ignore[return-value]
 
 
 def _reply_to(chat: ChatState, params: dict[str, Any]) -> int | None:
@@ -139,12 +118,6 @@ def _message_to_edit(standin: BotApiStandIn, params: dict[str, Any]) -> ChatMess
     if not message.from_bot:
         raise ApiError(400, "Bad Request: message can't be edited")
     return message
-
-
-def _inline_only(markup: dict[str, Any] | None) -> dict[str, Any] | None:
-    if markup is not None and "inline_keyboard" not in markup:
-        raise ApiError(400, "Bad Request: inline keyboard expected")
-    return markup or None
 
 
 # -------------------------------------------------------------------------- methods
@@ -185,17 +158,14 @@ async def get_updates(standin: BotApiStandIn, params: dict, files: dict) -> list
 
 def send_message(standin: BotApiStandIn, params: dict, files: dict) -> dict[str, Any]:
     chat = _chat_for_send(standin, params)
-    text, raw = _formatted(params, "text")
-    if not text or not text.strip():
-        raise ApiError(400, "Bad Request: message text is empty")
-    if len(text) > 4096:
-        raise ApiError(400, "Bad Request: message is too long")
+    text, raw, entities = _message_text(params)
     markup = _check_markup(params.get("reply_markup"))
     message = standin.new_message(
         chat,
         from_bot=True,
         text=text,
         raw_text=raw,
+        entities=entities or None,
         parse_mode=params.get("parse_mode"),
         reply_markup=markup,
         reply_to_message_id=_reply_to(chat, params),
@@ -206,7 +176,9 @@ def send_message(standin: BotApiStandIn, params: dict, files: dict) -> dict[str,
 
 def send_document(standin: BotApiStandIn, params: dict, files: dict) -> dict[str, Any]:
     chat = _chat_for_send(standin, params)
-    caption, raw_caption = _formatted(params, "caption")
+    caption, raw_caption, entities = _formatted(
+        params, "caption", CAPTION_LIMIT, "Bad Request: message caption is too long"
+    )
     markup = _check_markup(params.get("reply_markup"))
     upload: Upload | None = files.get("document")
     document = params.get("document")
@@ -233,6 +205,7 @@ def send_document(standin: BotApiStandIn, params: dict, files: dict) -> dict[str
         from_bot=True,
         caption=caption,
         raw_text=raw_caption,
+        entities=entities or None,
         parse_mode=params.get("parse_mode"),
         document=stored,
         reply_markup=markup,
@@ -260,14 +233,17 @@ def edit_message_text(standin: BotApiStandIn, params: dict, files: dict) -> dict
     message = _message_to_edit(standin, params)
     if message.text is None:
         raise ApiError(400, "Bad Request: there is no text in the message to edit")
-    text, raw = _formatted(params, "text")
-    if not text or not text.strip():
-        raise ApiError(400, "Bad Request: message text is empty")
+    text, raw, entities = _message_text(params)
     # Leaving reply_markup out removes the inline keyboard, as on Telegram.
     markup = _inline_only(_check_markup(params.get("reply_markup")))
-    if raw == message.raw_text and markup == _current_inline(message):
+    # Telegram compares what the user sees: the text and its entities, not the markup
+    # that produced them (<b> and <strong> are the same bold).
+    before = _shown(message.text, message.entities, message.raw_text, message.parse_mode)
+    after = _shown(text, entities, raw, params.get("parse_mode"))
+    if after == before and markup == _current_inline(message):
         raise ApiError(400, NOT_MODIFIED)
     message.text, message.raw_text, message.parse_mode = text, raw, params.get("parse_mode")
+    message.entities = entities or None
     return _edited(standin, message, markup)
 
 
@@ -277,6 +253,13 @@ def edit_message_reply_markup(standin: BotApiStandIn, params: dict, files: dict)
     if markup == _current_inline(message):
         raise ApiError(400, NOT_MODIFIED)
     return _edited(standin, message, markup)
+
+
+def _shown(text: str | None, entities: list | None, raw: str | None, mode: str | None) -> tuple:
+    """What an edit is compared on; Markdown (entities not computed here) by its markup."""
+    if (mode or "").lower().startswith("markdown"):
+        return ("markdown", raw)
+    return (text, entities or [])
 
 
 def _current_inline(message: ChatMessage) -> dict[str, Any] | None:
@@ -302,9 +285,12 @@ def delete_message(standin: BotApiStandIn, params: dict, files: dict) -> bool:
 
 
 def answer_callback_query(standin: BotApiStandIn, params: dict, files: dict) -> bool:
-    query = standin.open_callback_queries.pop(str(params.get("callback_query_id")), None)
-    if query is None:  # unknown, or answered already
+    query_id = str(params.get("callback_query_id"))
+    if query_id not in standin.open_callback_queries:  # unknown, or answered already
         raise ApiError(400, QUERY_TOO_OLD)
+    if utf16_len(str(params.get("text") or "")) > CALLBACK_ANSWER_LIMIT:
+        raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")  # the query stays unanswered
+    query = standin.open_callback_queries.pop(query_id)
     standin.callback_answers.append(
         CallbackAnswer(
             callback_query_id=query["id"],

@@ -2,16 +2,12 @@
 
 These are plain dataclasses so tests can assert on them directly. They hold the state *as a
 Telegram user would see it* (the current text of an edited message, the reply keyboard that is
-currently shown, ...), plus the raw request data for anyone who needs more.
-
-The module also renders formatted text (``parse_mode``) to the plain text a user would read,
-rejecting malformed markup with the same kind of 400 error Telegram gives: a bot that builds an
-HTML message from an unescaped user name fails here exactly as it would in production.
+currently shown, ...), plus the raw request data for anyone who needs more. Formatted text
+(``parse_mode``) is parsed in ``bot.standin.formatting``.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,10 +41,24 @@ class ApiCall:
     params: dict[str, Any]
     files: dict[str, tuple[str, int]] = field(default_factory=dict)  # part -> (filename, size)
     error: ApiError | None = None  # set when the stand-in answered with an error
+    injected: bool = False  # the error was asked for with fail_next (not the bot's fault)
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def description(self) -> str | None:
+        return self.error.description if self.error is not None else None
+
+    def __str__(self) -> str:  # handy in assertion messages
+        answer = "ok" if self.error is None else f"{self.error.error_code} {self.description}"
+        return f"{self.method}({_short(self.params)}) -> {answer}"
+
+
+def _short(params: dict[str, Any], limit: int = 160) -> str:
+    text = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass
@@ -183,153 +193,9 @@ class ChatState:
         )
 
 
-# --------------------------------------------------------------------------------------------
-# Formatted text. Telegram parses the markup server-side; errors are 400 "can't parse entities".
-# --------------------------------------------------------------------------------------------
-
-_CANT_PARSE = "Bad Request: can't parse entities: "
-_HTML_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
-    "a", "code", "pre", "blockquote", "tg-emoji", "tg-time",
-}  # fmt: skip
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*)?>")
-_MDV2_RESERVED = set("_*[]()~`>#+-=|{}.!")
-
-
-def _offset(text: str, index: int) -> int:
-    """Telegram reports positions as UTF-8 byte offsets."""
-    return len(text[:index].encode("utf-8"))
-
-
-def render_text(raw: str, parse_mode: str | None) -> str:
-    """Return the plain text a user reads for ``raw`` sent with ``parse_mode``.
-
-    Raises ApiError(400, "Bad Request: can't parse entities: ...") for malformed markup.
-    """
-    mode = (parse_mode or "").lower()
-    if mode == "html":
-        return _render_html(raw)
-    if mode == "markdownv2":
-        return _render_markdown(raw, strict=True)
-    if mode == "markdown":
-        return _render_markdown(raw, strict=False)
-    if mode:
-        raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode!r}")
-    return raw
-
-
-def _render_html(raw: str) -> str:
-    out: list[str] = []
-    stack: list[tuple[str, int]] = []
-    pos = 0
-    while (lt := raw.find("<", pos)) != -1:
-        out.append(html.unescape(raw[pos:lt]))
-        match = _TAG_RE.match(raw, lt)
-        if match is None:
-            # A bare "<" (e.g. an unescaped user-supplied name) is the classic production bug.
-            name = raw[lt + 1 : lt + 11].split(">")[0]
-            where = _offset(raw, lt)
-            message = f'{_CANT_PARSE}Unsupported start tag "{name}" at byte offset {where}'
-            raise ApiError(400, message)
-        closing, name = match.group(1) == "/", match.group(2).lower()
-        if name not in _HTML_TAGS:
-            kind = "end" if closing else "start"
-            raise ApiError(
-                400,
-                f'{_CANT_PARSE}Unsupported {kind} tag "{name}" at byte offset {_offset(raw, lt)}',
-            )
-        if closing:
-            if not stack or stack[-1][0] != name:
-                expected = f'"</{stack[-1][0]}>"' if stack else "no end tag"
-                raise ApiError(
-                    400,
-                    f"{_CANT_PARSE}Unmatched end tag at byte offset {_offset(raw, lt)}, "
-                    f'expected {expected}, found "</{name}>"',
-                )
-            stack.pop()
-        else:
-            stack.append((name, lt))
-        pos = match.end()
-    out.append(html.unescape(raw[pos:]))
-    if stack:
-        raise ApiError(
-            400, f'{_CANT_PARSE}Can\'t find end tag corresponding to start tag "{stack[-1][0]}"'
-        )
-    return "".join(out)
-
-
-def _render_markdown(raw: str, *, strict: bool) -> str:
-    """MarkdownV2 (strict: reserved characters must be escaped) or legacy Markdown."""
-    out: list[str] = []
-    open_marks: list[tuple[str, int]] = []
-    i, n = 0, len(raw)
-    escapable = _MDV2_RESERVED | {"\\"} if strict else {"_", "*", "`", "["}
-    while i < n:
-        char = raw[i]
-        if char == "\\" and i + 1 < n and (strict or raw[i + 1] in escapable):
-            out.append(raw[i + 1])
-            i += 2
-            continue
-        if char == "`":  # code / pre: taken literally up to the closing backticks
-            fence = "```" if raw.startswith("```", i) else "`"
-            end = raw.find(fence, i + len(fence))
-            if end == -1:
-                raise ApiError(
-                    400,
-                    f"{_CANT_PARSE}Can't find end of the entity starting at byte offset "
-                    f"{_offset(raw, i)}",
-                )
-            body = raw[i + len(fence) : end]
-            if fence == "```" and "\n" in body:  # drop the optional language line
-                body = body.split("\n", 1)[1]
-            out.append(re.sub(r"\\([`\\])", r"\1", body) if strict else body)
-            i = end + len(fence)
-            continue
-        if strict and raw.startswith(("__", "||"), i):
-            mark = raw[i : i + 2]
-        else:
-            mark = char
-        if mark in (("*", "_", "__", "~", "||") if strict else ("*", "_")):
-            if open_marks and open_marks[-1][0] == mark:
-                open_marks.pop()
-            else:
-                open_marks.append((mark, i))
-            i += len(mark)
-            continue
-        if char == "[":
-            open_marks.append(("[", i))
-            i += 1
-            continue
-        if char == "]" and open_marks and open_marks[-1][0] == "[":
-            open_marks.pop()
-            if raw.startswith("(", i + 1) and (close := raw.find(")", i + 2)) != -1:
-                i = close + 1  # the URL is not part of the visible text
-            else:
-                i += 1
-            continue
-        if strict and char == ">" and (i == 0 or raw[i - 1] == "\n"):
-            i += 1  # blockquote marker
-            continue
-        if strict and char in _MDV2_RESERVED:
-            raise ApiError(
-                400,
-                f"{_CANT_PARSE}Character '{char}' is reserved and must be escaped with the "
-                "preceding '\\'",
-            )
-        out.append(char)
-        i += 1
-    if open_marks:
-        raise ApiError(
-            400,
-            f"{_CANT_PARSE}Can't find end of the entity starting at byte offset "
-            f"{_offset(raw, open_marks[-1][1])}",
-        )
-    return "".join(out)
-
-
 def utf16_len(text: str) -> int:
     """Entity offsets and lengths count UTF-16 code units, like Telegram does."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def command_entities(text: str) -> list[dict[str, Any]]:

@@ -77,9 +77,10 @@ class Hold:
 class BotApiStandIn:
     """An in-process fake of ``api.telegram.org`` for one bot token.
 
-    Public state for assertions: ``calls`` (every API call), ``unknown_methods``,
-    ``callback_answers``, ``chats`` (chat id -> ChatState), ``files``, ``commands``,
-    ``menu_buttons``, ``blocked``.
+    Public state for assertions: ``calls`` (every API call), ``errors`` (the calls answered
+    with an error, oldest first: ``assert not standin.errors`` = Telegram refused nothing),
+    ``unknown_methods``, ``callback_answers``, ``chats`` (chat id -> ChatState), ``files``,
+    ``commands``, ``menu_buttons``, ``blocked``.
     """
 
     def __init__(self, token: str = "123456:STANDIN-TOKEN", bot_username: str = "slotbot_demo_bot"):
@@ -97,6 +98,7 @@ class BotApiStandIn:
         }
         self.clock: Callable[[], float] = time.time  # replaceable for fixed message dates
         self.calls: list[ApiCall] = []
+        self.errors: list[ApiCall] = []  # answered with an error (call.injected: by fail_next)
         self.unknown_methods: list[str] = []
         self.rejected_calls: list[str] = []  # methods called with a wrong token
         self.callback_answers: list[CallbackAnswer] = []
@@ -360,12 +362,14 @@ class BotApiStandIn:
                 await hold.released.wait()
             failures = self._failures.get(name.lower())
             if failures:
+                call.injected = True
                 raise failures.popleft()
             result = impl(self, params, files)
             if isinstance(result, Awaitable):
                 result = await result
         except ApiError as error:
             call.error = error
+            self.errors.append(call)
             return web.json_response(error.to_json(), status=error.error_code)
         return web.json_response({"ok": True, "result": result})
 
