@@ -1,8 +1,11 @@
 """The ``slotbot`` command line: JSON on stdout, one clear line on stderr.
 
 Exit codes: 0 done; 1 the database or the environment failed; 2 bad input
-(malformed values, unknown ids, a file that cannot be imported); 3 refused by
-the booking rules (the slot is not available, the appointment cannot change).
+(malformed values, unknown ids, dates outside a year back .. five years ahead,
+a file that cannot be imported); 3 refused by the booking rules (the slot is not
+available, the appointment cannot change, the provider is linked already).
+``book``, ``cancel`` and ``reschedule`` tell the client and the provider in
+Telegram, as the chat does (``bot/cli_notices.py``), unless ``--no-notify``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -23,16 +26,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import cli_ops as ops
 from bot import logs
 from bot.bootstrap import App, open_app
+from bot.cli_args import check_date, check_instant, check_now, day, instant, positive_number
+from bot.cli_args import provider_type, row_id, telegram_id
+from bot.cli_invite import check_invite_args, make_invite
+from bot.cli_notices import Change, tell
 from bot.clock import utc_now
 from bot.provider_import import ProviderFileError, read_provider_file
 from bot.settings import Settings
 from bot.errors import BotStartError, UsageError
 from bot.json_views import describe, utc_iso
-from core.booking import book_appointment, cancel_appointment, reschedule_appointment
+from core.booking import book, cancel_appointment, reschedule_appointment
 from core.clients import get_or_create_client
 from core.errors import BookingError, InvalidProviderData, InvalidTransition, NotFound
-from core.model import NewProvider, Provider, ProviderType
-from core.onboarding import INVITE_LIFETIME, invite_provider
 from core.providers import register_provider
 from core.slots import get_available_slots
 from storage.engine import UnsupportedDatabase
@@ -50,52 +55,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 
-def _positive_id(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
-
-
-def _telegram_id(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a Telegram user id (a number), got {text!r}") from None
-
-
-def _instant(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected an ISO-8601 time like 2026-12-01T09:00:00Z, got {text!r}"
-        ) from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} has no UTC offset: add Z or +01:00, e.g. 2026-12-01T09:00:00Z"
-        )
-    return value
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
-
-
-def _provider_type(text: str) -> ProviderType:
-    try:
-        return ProviderType(text.strip().upper())
-    except ValueError:
-        choices = ", ".join(t.value for t in ProviderType)
-        raise argparse.ArgumentTypeError(f"expected one of {choices}, got {text!r}") from None
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="slotbot", description="Slotbot: appointment booking for Telegram.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -105,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--webhook", action="store_true",
                      help="take updates on SLOTBOT_WEBHOOK_URL (with SLOTBOT_WEBHOOK_SECRET) instead of polling")
-    run.add_argument("--workers", type=_positive_id, default=1,
+    run.add_argument("--workers", type=positive_number, default=1,
                      help="with --webhook: this many bot processes sharing SLOTBOT_HTTP_PORT")
     run.set_defaults(handler=ops.run_command)
 
@@ -131,41 +90,46 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(handler=_provider_import)
 
     invite = commands.add_parser(
-        "invite", help="create a provider and print its single-use invite link"
+        "invite", help="print a single-use invite link: for a new provider, or --provider ID"
     )
-    invite.add_argument("--name", required=True)
-    invite.add_argument("--type", required=True, type=_provider_type,
-                        help="DOCTOR, THERAPIST, CONSULTANT or TUTOR")
-    invite.add_argument("--timezone", required=True, help="IANA zone, e.g. Europe/Berlin")
-    invite.add_argument("--now", type=_instant)
+    invite.add_argument("--provider", type=row_id,
+                        help="an existing provider with no Telegram account yet (e.g. imported)")
+    invite.add_argument("--name", help="a new provider's name")
+    invite.add_argument("--type", type=provider_type, help="DOCTOR, THERAPIST, CONSULTANT or TUTOR")
+    invite.add_argument("--timezone", help="IANA zone, e.g. Europe/Berlin")
+    invite.add_argument("--now", type=instant)
     invite.set_defaults(handler=_invite)
 
     slots = commands.add_parser("slots", help="list available starts (UTC) for a date")
-    slots.add_argument("--provider", type=_positive_id, required=True)
-    slots.add_argument("--type", type=_positive_id, required=True)
-    slots.add_argument("--date", type=_day, required=True, help="the provider's local date")
-    slots.add_argument("--now", type=_instant)
+    slots.add_argument("--provider", type=row_id, required=True)
+    slots.add_argument("--type", type=row_id, required=True)
+    slots.add_argument("--date", type=day, required=True, help="the provider's local date")
+    slots.add_argument("--now", type=instant)
     slots.set_defaults(handler=_slots)
 
-    book = commands.add_parser("book", help="book a slot for a client")
-    book.add_argument("--provider", type=_positive_id, required=True)
-    book.add_argument("--type", type=_positive_id, required=True)
-    book.add_argument("--client", type=_telegram_id, required=True, help="Telegram user id")
-    book.add_argument("--start", type=_instant, required=True)
-    book.add_argument("--notes")
-    book.add_argument("--now", type=_instant)
-    book.set_defaults(handler=_book)
+    quiet = _Parser(add_help=False)
+    quiet.add_argument("--no-notify", action="store_true",
+                       help="tell nobody in Telegram (e.g. when importing past bookings)")
 
-    cancel = commands.add_parser("cancel", help="cancel an appointment")
-    cancel.add_argument("appointment", type=_positive_id)
+    book_ = commands.add_parser("book", parents=[quiet], help="book a slot for a client")
+    book_.add_argument("--provider", type=row_id, required=True)
+    book_.add_argument("--type", type=row_id, required=True)
+    book_.add_argument("--client", type=telegram_id, required=True, help="Telegram user id")
+    book_.add_argument("--start", type=instant, required=True)
+    book_.add_argument("--notes")
+    book_.add_argument("--now", type=instant)
+    book_.set_defaults(handler=_book)
+
+    cancel = commands.add_parser("cancel", parents=[quiet], help="cancel an appointment")
+    cancel.add_argument("appointment", type=row_id)
     cancel.add_argument("--reason")
-    cancel.add_argument("--now", type=_instant)
+    cancel.add_argument("--now", type=instant)
     cancel.set_defaults(handler=_cancel)
 
-    move = commands.add_parser("reschedule", help="move an appointment to another start")
-    move.add_argument("appointment", type=_positive_id)
-    move.add_argument("--start", type=_instant, required=True)
-    move.add_argument("--now", type=_instant)
+    move = commands.add_parser("reschedule", parents=[quiet], help="move an appointment to another start")
+    move.add_argument("appointment", type=row_id)
+    move.add_argument("--start", type=instant, required=True)
+    move.add_argument("--now", type=instant)
     move.set_defaults(handler=_reschedule)
 
     health = commands.add_parser(
@@ -178,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["json", "csv"], default="json")
     export.add_argument("--out", type=Path, required=True,
                         help="json: the file to write; csv: a folder for one file per table")
-    export.add_argument("--provider", type=_positive_id, help="only this provider's data")
+    export.add_argument("--provider", type=row_id, help="only this provider's data")
     export.set_defaults(handler=ops.export_command)
     return parser
 
@@ -197,8 +161,15 @@ async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> Any:
 async def _with_app(
     args: argparse.Namespace, settings: Settings, use: Callable[[App], Coroutine[Any, Any, Any]]
 ) -> Any:
+    if getattr(args, "now", None) is not None:
+        check_now(args.now)  # before the database is touched
     async with open_app(settings, clock=_clock(args)) as app:
         return await use(app)
+
+
+async def _told(args: argparse.Namespace, settings: Settings, app: App, change: Change | None) -> None:
+    if not args.no_notify:
+        await tell(settings, app, change)
 
 
 async def _provider_import(args: argparse.Namespace, settings: Settings) -> Any:
@@ -212,40 +183,13 @@ async def _provider_import(args: argparse.Namespace, settings: Settings) -> Any:
 
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> Any:
-    from conversations.provider_onboarding import invite_link
-
-    new = NewProvider(Provider(None, args.name.strip(), args.type, args.timezone))
-
-    async def use(app: App) -> Any:
-        provider, token = await invite_provider(app.uow(), new, now=app.clock())
-        username = settings.bot_username or await _bot_username(settings)
-        return {
-            "provider_id": provider.id,
-            "link": invite_link(username, token),
-            "expires_in_days": INVITE_LIFETIME.days,
-        }
-
-    return await _with_app(args, settings, use)
-
-
-async def _bot_username(settings: Settings) -> str | None:
-    """Ask Telegram for the bot's username when a token is configured (else: none)."""
-    if settings.telegram_token is None:
-        return None
-    from telegram import Bot
-    from telegram.error import TelegramError
-
-    kwargs = {"base_url": settings.telegram_api_url} if settings.telegram_api_url else {}
-    try:
-        async with Bot(settings.telegram_token.get_secret_value(), **kwargs) as bot:
-            return bot.username
-    except TelegramError:
-        log.warning("could not ask Telegram for the bot's username")
-        return None
+    check_invite_args(args)
+    return await _with_app(args, settings, lambda app: make_invite(args, settings, app))
 
 
 async def _slots(args: argparse.Namespace, settings: Settings) -> Any:
     async def use(app: App) -> Any:
+        check_date("--date", args.date, app.clock())
         slots = await get_available_slots(app.uow(), args.provider, args.type, args.date, app.clock())
         return [utc_iso(s) for s in slots]
 
@@ -254,8 +198,9 @@ async def _slots(args: argparse.Namespace, settings: Settings) -> Any:
 
 async def _book(args: argparse.Namespace, settings: Settings) -> Any:
     async def use(app: App) -> Any:
+        check_instant("--start", args.start, app.clock())
         client = await get_or_create_client(app.uow(), args.client)
-        appointment = await book_appointment(
+        outcome = await book(
             app.uow(),
             provider_id=args.provider,
             type_id=args.type,
@@ -264,6 +209,9 @@ async def _book(args: argparse.Namespace, settings: Settings) -> Any:
             now=app.clock(),
             notes=args.notes,
         )
+        appointment = outcome.appointment
+        # A repeat of a booking already held changes nothing: nobody is told twice.
+        await _told(args, settings, app, Change("booked", appointment.id) if outcome.created else None)
         return describe(appointment)
 
     return await _with_app(args, settings, use)
@@ -274,6 +222,7 @@ async def _cancel(args: argparse.Namespace, settings: Settings) -> Any:
         appointment = await cancel_appointment(
             app.uow(), args.appointment, now=app.clock(), reason=args.reason
         )
+        await _told(args, settings, app, Change("cancelled", args.appointment))
         return describe(appointment)
 
     return await _with_app(args, settings, use)
@@ -281,9 +230,15 @@ async def _cancel(args: argparse.Namespace, settings: Settings) -> Any:
 
 async def _reschedule(args: argparse.Namespace, settings: Settings) -> Any:
     async def use(app: App) -> Any:
+        check_instant("--start", args.start, app.clock())
+        async with app.uow() as unit:
+            before = await unit.appointments.get(args.appointment)
         appointment = await reschedule_appointment(
             app.uow(), args.appointment, new_start=args.start, now=app.clock()
         )
+        # Moving to where it already is changes nothing: nobody is told.
+        moved = before is None or before.start != appointment.start
+        await _told(args, settings, app, Change("moved", args.appointment) if moved else None)
         return describe(appointment)
 
     return await _with_app(args, settings, use)
@@ -315,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(EXIT_BAD_INPUT, str(exc))
     except (InvalidTransition, BookingError) as exc:
         return _fail(EXIT_REFUSED, str(exc))
+    except OverflowError as exc:
+        # The last guard: a date or number beyond what the code can compute with
+        # came from the command line (the checks in bot/cli_args.py come first).
+        log.debug("out of range", exc_info=True)
+        return _fail(EXIT_BAD_INPUT, f"a value is out of range: {exc}")
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         log.debug("database error", exc_info=True)

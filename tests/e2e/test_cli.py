@@ -153,6 +153,66 @@ def test_bad_input_is_one_clear_line_and_exit_2(cli, imported, args):
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+FAR_AND_BIG = [
+    ("slots", "--provider", "1", "--type", "1", "--date", "9999-12-31"),
+    ("slots", "--provider", "1", "--type", "1", "--date", "0001-01-01"),
+    ("slots", "--provider", "1", "--type", "1", "--date", "2026-12-04", "--now", "9999-12-31T23:00:00Z"),
+    ("book", "--provider", "1", "--type", "1", "--client", "1", "--start", "9999-12-31T23:00:00Z"),
+    ("book", "--provider", "1", "--type", "1", "--client", "1", "--start", "0001-01-01T00:00:00Z"),
+    ("book", "--provider", "1", "--type", "1", "--client", "1", "--start", "0001-01-01T00:00:00+01:00"),
+    ("book", "--provider", "1", "--type", "1", "--client", "12345678901234567890",
+     "--start", "2026-12-04T21:00:00Z"),
+    ("book", "--provider", "1", "--type", "1", "--client", "-5", "--start", "2026-12-04T21:00:00Z"),
+    ("cancel", "12345678901234567890"),
+    ("cancel", str(2**31)),
+    ("reschedule", "12345678901234567890", "--start", "2026-12-04T21:40:00Z"),
+    ("reschedule", str(2**31), "--start", "2026-12-04T21:40:00Z"),
+    ("reschedule", "1", "--start", "9999-12-31T23:00:00Z"),
+    ("slots", "--provider", "99999999999", "--type", "1", "--date", "2026-12-04"),
+    ("book", "--provider", "99999999999", "--type", "1", "--client", "1",
+     "--start", "2026-12-04T21:00:00Z"),
+    ("invite", "--provider", "99999999999"),
+    ("export", "--provider", "99999999999", "--out", "x.json"),
+]
+
+
+def _bad_input(result) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("args", FAR_AND_BIG)
+def test_far_dates_and_big_numbers_are_bad_input_not_a_traceback(cli, imported, args):
+    result = cli(*args, *(() if "--now" in args or args[0] in ("invite", "export") else ("--now", NOW)))
+    _bad_input(result)
+    said = ("out of range", "unknown id", "is not a Telegram user id")
+    assert any(words in result.stderr for words in said), result.stderr
+
+
+def test_a_far_date_names_the_window_around_now(cli, imported):
+    result = cli("slots", "--provider", "1", "--type", "1", "--date", "9999-12-31", "--now", NOW)
+    assert "use a date from 2025-11-24 to 2031-11-29" in result.stderr
+
+
+@pytest.mark.postgres
+def test_big_ids_are_bad_input_on_postgresql_too(postgres_url):
+    cli = Cli(postgres_url)
+    for args in (("cancel", str(2**31)), ("slots", "--provider", "99999999999", "--type", "1",
+                                          "--date", "2026-12-04", "--now", NOW)):
+        _bad_input(cli(*args))
+
+
+def test_without_a_token_a_booking_is_made_and_says_nobody_was_told(cli, imported):
+    provider, (consultation, *_rest) = imported
+    result = cli("book", "--provider", str(provider), "--type", str(consultation),
+                 "--client", "5", "--start", "2026-12-04T21:00:00Z", "--now", NOW)
+    assert result.returncode == 0 and json.loads(result.stdout)["status"] == "CONFIRMED"
+    assert "nobody was told" in result.stderr
+    quiet = cli("cancel", str(json.loads(result.stdout)["id"]), "--now", NOW, "--no-notify")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
 def test_import_of_a_broken_file_names_the_field(cli, tmp_path):
     bad = json.loads(EXAMPLE.read_text())
     bad["schedules"][1]["end_time"] = "25:00"
