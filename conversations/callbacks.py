@@ -218,6 +218,14 @@ class MyAppointments(Callback):
     pass
 
 
+# A subclass of the screen it pages, so the screen's handler (whose pattern matches by
+# isinstance) takes it too; the old button without a page keeps working.
+@button("mp")
+@dataclass(frozen=True)
+class MyPage(MyAppointments):
+    page: int
+
+
 @button("ma")
 @dataclass(frozen=True)
 class MyAppointment(Callback):
@@ -283,6 +291,14 @@ class KeepTimeZoneUnset(Callback):
 class AgendaDay(Callback):
     first: date
     last: date
+
+
+@button("ap")
+@dataclass(frozen=True)
+class AgendaPage(AgendaDay):
+    """Page ``page`` of the agenda for ``first``…``last`` (a subclass: see MyPage)."""
+
+    page: int
 
 
 @button("ai")

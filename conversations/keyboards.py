@@ -1,10 +1,14 @@
-"""Inline keyboards: pure functions from plain values to PTB markup (no network)."""
+"""Inline keyboards: pure functions from plain values to PTB markup (no network).
+
+Every label goes through :func:`conversations.markup.label`: Telegram shows button text
+as plain text (escaping it would show ``&amp;``), on one line, and cuts long ones badly.
+"""
 
 from __future__ import annotations
 
 import calendar as month_calendar
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from telegram import (
     InlineKeyboardButton,
@@ -14,21 +18,40 @@ from telegram import (
 )
 
 from conversations import callbacks as cb
+from conversations import markup
+from conversations import provider_texts as ptexts
 from conversations.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, Texts
-from conversations.texts import display_zone, provider_type_name, slot_label
+from conversations.paging import Page, page_of
+from conversations.texts import MY_PER_PAGE, display_zone, provider_type_name, slot_label
 from core.availability import DayAvailability, DayStatus
-from core.model import AppointmentDetails, AppointmentType, Provider, ProviderOffer
+from core.model import AgendaItem, AppointmentDetails, AppointmentStatus, AppointmentType, Client
+from core.model import Provider, ProviderOffer
 
 PROVIDERS_PER_PAGE = 6
 SLOTS_PER_ROW = 3
+CLIENTS_PER_PAGE = 8
 
 
 def _button(text: str, callback: cb.Callback) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=cb.encode(callback))
+    return InlineKeyboardButton(markup.label(text), callback_data=cb.encode(callback))
 
 
 def _label(text: str) -> InlineKeyboardButton:
     return _button(text, cb.NotBookable("label"))
+
+
+def _blank() -> InlineKeyboardButton:
+    """An empty calendar cell: a space, which label() would not keep."""
+    return InlineKeyboardButton(" ", callback_data=cb.encode(cb.NotBookable("label")))
+
+
+def _pager(page: Page, turn) -> list[InlineKeyboardButton]:  # type: ignore[no-untyped-def,type-arg]
+    """◀ 2/5 ▶ under a paged list; ``turn(n)`` is the button data showing page n."""
+    nav = [_button("◀", turn(page.number - 1))] if page.has_previous else []
+    nav.append(_button(page.position(), turn(page.number)))
+    if page.has_next:
+        nav.append(_button("▶", turn(page.number + 1)))
+    return nav
 
 
 def providers(t: Texts, offers: Sequence[ProviderOffer], page: int) -> InlineKeyboardMarkup:
@@ -93,18 +116,18 @@ def month(
     header = [
         _button("«", cb.ShowMonth(provider_id, type_id, prev_year, prev_month, appointment))
         if has_prev
-        else _label(" "),
+        else _blank(),
         _label(t.month_year(year, month_number)),
         _button("»", cb.ShowMonth(provider_id, type_id, next_year, next_month, appointment))
         if has_next
-        else _label(" "),
+        else _blank(),
     ]
     rows = [header, [_label(name) for name in t.weekday_abbreviations()]]
     for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month_number):
         row = []
         for day in week:
             if day.month != first_of_month.month:
-                row.append(_label(" "))
+                row.append(_blank())
                 continue
             status = by_date[day].status if day in by_date else DayStatus.CLOSED
             if status is DayStatus.OPEN:
@@ -175,13 +198,17 @@ def after_booking(t: Texts) -> InlineKeyboardMarkup:
 
 
 def my_list(
-    t: Texts, items: Sequence[AppointmentDetails], client_zone: str | None
+    t: Texts, items: Sequence[AppointmentDetails], client_zone: str | None, page: int = 0
 ) -> InlineKeyboardMarkup:
+    """One button per appointment on page ``page`` of /my, ◀ ▶ when there are more."""
+    shown = page_of(items, page, MY_PER_PAGE)
     rows = []
-    for d in items:
+    for d in shown.items:
         lead = display_zone(client_zone, d.provider, d.appt_type)
-        label = f"{t.format_datetime(d.appointment.start, lead, 'short')} · {d.appt_type.name}"
-        rows.append([_button(label, cb.MyAppointment(d.appointment.id))])  # type: ignore[arg-type]
+        text = f"{t.format_datetime(d.appointment.start, lead, 'short')} · {d.appt_type.name}"
+        rows.append([_button(text, cb.MyAppointment(d.appointment.id))])  # type: ignore[arg-type]
+    if shown.count > 1:
+        rows.append(_pager(shown, cb.MyPage))
     rows.append([_button("➕ " + t._("Book an appointment"), cb.ProviderPage(0))])
     return InlineKeyboardMarkup(rows)
 
@@ -229,3 +256,56 @@ def share_location(t: Texts) -> ReplyKeyboardMarkup:
         resize_keyboard=True,
         one_time_keyboard=True,
     )
+
+
+def agenda(
+    t: Texts, provider: Provider, first: date, last: date, items: Sequence[AgendaItem], page: int = 0
+) -> InlineKeyboardMarkup:
+    """/agenda's buttons: the page's appointments (not cancelled ones), its pages, its periods."""
+    shown = ptexts.agenda_page(items, page)
+    rows = [
+        [_button(_agenda_label(t, i, provider, first != last), cb.AgendaEntry(i.appointment.id))]  # type: ignore[arg-type]
+        for i in shown.items
+        if i.appointment.status is not AppointmentStatus.CANCELLED
+    ]
+    if shown.count > 1:
+        rows.append(_pager(shown, lambda n: cb.AgendaPage(first, last, n)))
+    span = last - first + timedelta(days=1)
+    periods = [(text, _shifted(first, last, step)) for text, step in (("«", -span), ("»", span))]
+    rows.append([_button(text, cb.AgendaDay(*dates)) for text, dates in periods if dates])
+    return InlineKeyboardMarkup(rows)
+
+
+def _shifted(first: date, last: date, step: timedelta) -> tuple[date, date] | None:
+    """The period ``step`` away, or None past the calendar's ends (year 1 or 9999)."""
+    try:
+        return first + step, last + step
+    except OverflowError:
+        return None
+
+
+def _agenda_label(t: Texts, item: AgendaItem, provider: Provider, with_date: bool) -> str:
+    """"09:00 Anna · Check-up ⏳": plain text, so "&" reads "&", never "&amp;"."""
+    a = item.appointment
+    pending = " ⏳" if a.status is AppointmentStatus.PENDING else ""
+    if with_date:  # a week's buttons: which day, too
+        when = t.format_datetime(a.start, provider.timezone, "short")
+    else:
+        when = t.format_time(a.start, provider.timezone)
+    return f"{when} {ptexts.plain_client_name(t, item)} · {item.appt_type.name}{pending}"
+
+
+def client_list(t: Texts, clients: Sequence[tuple[Client, bool]], page: int = 0) -> InlineKeyboardMarkup:
+    """/clients: one block/unblock button per client (🚫 blocked), paged."""
+    shown = page_of(clients, page, CLIENTS_PER_PAGE)
+    rows = []
+    for client, blocked in shown.items:
+        name = client.name or t._("Client #{id}").format(id=client.id)
+        action = t._("unblock") if blocked else t._("block")
+        # A long name is cut on its own, so that the action after it stays readable.
+        name = markup.label(name, markup.LABEL_LIMIT - 20)
+        text = f"{'🚫 ' if blocked else ''}{name} — {action}"
+        rows.append([_button(text, cb.ClientBlockToggle(client.id, not blocked))])  # type: ignore[arg-type]
+    if shown.count > 1:
+        rows.append(_pager(shown, cb.ClientList))
+    return InlineKeyboardMarkup(rows)

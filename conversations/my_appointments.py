@@ -17,31 +17,46 @@ from conversations import waitlist_views as views
 from conversations.metrics import CANCELLATIONS
 from conversations.booking import show_month
 from conversations.common import answer, caller, pressed, services, show
+from conversations.i18n import Texts
 from conversations.ics import appointment_ics, ics_filename
+from conversations.markup import fit
 from conversations.states import BROWSING, CANCEL_REASON
 from core.appointments import client_appointment, upcoming_for_client, would_be_late_cancel
 from core.booking import cancel_appointment
 from core.errors import InvalidTransition, LateCancellationRefused, NotFound
 from core.localtime import local_date, zone
 from core.model import AppointmentDetails
-from core.waitlist import leave_waitlist, waitlist_of_client
+from core.waitlist import WaitlistItem, leave_waitlist, waitlist_of_client
 
 log = logging.getLogger(__name__)
 REASON_MAX_CHARS = 500
 
 
-async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+def my_screen(
+    t: Texts,
+    items: list[AppointmentDetails],
+    waiting: list[WaitlistItem],
+    client_zone: str | None,
+    page: int = 0,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Page ``page`` of /my: upcoming appointments (paged), then the dates waited for.
+
+    The waiting list is short (core.waitlist.MAX_ENTRIES_PER_CLIENT) and stays on every page.
+    """
+    text = texts.my_appointments(t, items, client_zone, page)
+    if waiting:
+        text += "\n\n" + views.entries(t, waiting)
+    markup = keyboards.my_list(t, items, client_zone, page)
+    return fit(text), InlineKeyboardMarkup([*views.leave_buttons(t, waiting), *markup.inline_keyboard])
+
+
+async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE, page: int = 0) -> None:
     """Upcoming appointments, then the dates the client waits for (with Leave buttons)."""
     who = caller(context)
     svc = services(context)
     items = await upcoming_for_client(svc.uow(), who.client.id, svc.clock())  # type: ignore[arg-type]
     waiting = await waitlist_of_client(svc.uow(), who.client.id, svc.clock())  # type: ignore[arg-type]
-    text = texts.my_appointments(who.texts, items, who.client.timezone)
-    if waiting:
-        text += "\n\n" + views.entries(who.texts, waiting)
-    markup = keyboards.my_list(who.texts, items, who.client.timezone)
-    markup = InlineKeyboardMarkup([*views.leave_buttons(who.texts, waiting), *markup.inline_keyboard])
-    await show(update, text, markup)
+    await show(update, *my_screen(who.texts, items, waiting, who.client.timezone, page))
 
 
 async def cmd_my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -50,8 +65,10 @@ async def cmd_my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def on_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The list's button, or one of its pages (a stale page number shows the last page)."""
+    data = pressed(update, cb.MyAppointments)
     await answer(update)
-    await show_list(update, context)
+    await show_list(update, context, data.page if isinstance(data, cb.MyPage) else 0)
     return BROWSING
 
 

@@ -146,8 +146,7 @@ async def on_zone_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         return await _save_zone(update, context, matches[0])
     t = who.texts
     if not matches:
-        await show(update, t._("I don't know “{query}”. Try a big city near you, e.g. Berlin.").format(
-            query=query[:40]))
+        await show(update, texts.unknown_zone(t, query))
         return TIME_ZONE
     await show(update, t._("Which one?"), keyboards.time_zones(t, matches, _zone_label(context)))
     return TIME_ZONE

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
-from conversations import waitlist_offers
+from conversations import keyboards, waitlist_offers
 from conversations.metrics import CANCELLATIONS
 from conversations import notifications
 from conversations import provider_texts as ptexts
@@ -29,29 +29,21 @@ from core.localtime import local_date, zone
 from core.model import AgendaItem, AppointmentStatus, CancelledBy
 
 REASON_MAX_CHARS = 500
-CLIENTS_PER_PAGE = 8
 
 
 def _button(text: str, callback: cb.Callback) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=cb.encode(callback))
 
 
-async def _show_agenda(update: Update, context: ContextTypes.DEFAULT_TYPE, first: date, last: date) -> None:
+async def _show_agenda(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, first: date, last: date, page: int = 0
+) -> None:
     who = acting(context)
     t = who.texts
     items = await agenda(services(context).uow(), who.provider.id, first, last)  # type: ignore[arg-type]
-    rows = [
-        [_button(ptexts.agenda_line(t, i, who.provider)[:60], cb.AgendaEntry(i.appointment.id))]  # type: ignore[arg-type]
-        for i in items
-        if i.appointment.status is not AppointmentStatus.CANCELLED
-    ][:40]
-    span = (last - first).days + 1
-    rows.append([
-        _button("«", cb.AgendaDay(first - timedelta(days=span), last - timedelta(days=span))),
-        _button("»", cb.AgendaDay(first + timedelta(days=span), last + timedelta(days=span))),
-    ])
     waiting = await waiting_count(services(context).uow(), who.provider.id, first, last)  # type: ignore[arg-type]
-    await show(update, ptexts.agenda(t, who.provider, first, last, items, waiting), InlineKeyboardMarkup(rows))
+    await show(update, ptexts.agenda(t, who.provider, first, last, items, waiting, page),
+               keyboards.agenda(t, who.provider, first, last, items, page))
 
 
 @provider_only
@@ -74,7 +66,8 @@ async def on_agenda_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     if not timedelta(0) <= button.last - button.first <= timedelta(days=31):
         await show(update, acting(context).texts._("This menu has expired."))
         return BROWSING
-    await _show_agenda(update, context, button.first, button.last)
+    page = button.page if isinstance(button, cb.AgendaPage) else 0
+    await _show_agenda(update, context, button.first, button.last, page)
     return BROWSING
 
 
@@ -220,21 +213,7 @@ async def _show_clients(update: Update, context: ContextTypes.DEFAULT_TYPE, page
     if not everyone:
         await show(update, t._("Nobody has booked with you yet."))
         return
-    pages = -(-len(everyone) // CLIENTS_PER_PAGE)
-    page = min(max(page, 0), pages - 1)
-    rows = []
-    for client, blocked in everyone[page * CLIENTS_PER_PAGE : (page + 1) * CLIENTS_PER_PAGE]:
-        name = client.name or t._("Client #{id}").format(id=client.id)
-        label = ("🚫 " if blocked else "") + name
-        action = t._("unblock") if blocked else t._("block")
-        rows.append([_button(f"{label} — {action}", cb.ClientBlockToggle(client.id, not blocked))])  # type: ignore[arg-type]
-    if pages > 1:
-        rows.append([
-            _button("«", cb.ClientList(max(page - 1, 0))),
-            _button(f"{page + 1}/{pages}", cb.ClientList(page)),
-            _button("»", cb.ClientList(min(page + 1, pages - 1))),
-        ])
-    await show(update, t._("Your clients (🚫 blocked):"), InlineKeyboardMarkup(rows))
+    await show(update, t._("Your clients (🚫 blocked):"), keyboards.client_list(t, everyone, page))
 
 
 @provider_only

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from html import escape
 
 from conversations.i18n import Texts
+from conversations.markup import LIST_NAME_LIMIT, NAME_LIMIT, NOTE_LIMIT, escape, fit
+from conversations.paging import Page, page_of
 from conversations.provider_parsing import EXAMPLES, format_interval
 from core.localtime import local_date, zone
 from core.model import AgendaItem, Appointment, AppointmentStatus, Provider, ScheduleOverride, WeeklyInterval
 
-
-AGENDA_MAX_LINES = 40
+#: Appointments on one page of /agenda (and in the digest): the names in a line are cut
+#: to LIST_NAME_LIMIT, so a page stays well under Telegram's 4,096 characters.
+AGENDA_PER_PAGE = 15
 
 
 def status_name(t: Texts, status: AppointmentStatus) -> str:
@@ -24,23 +27,40 @@ def status_name(t: Texts, status: AppointmentStatus) -> str:
     }[status]
 
 
-def client_name(t: Texts, item: AgendaItem) -> str:
-    return escape(item.client.name or t._("Client #{id}").format(id=item.client.id))
+def plain_client_name(t: Texts, item: AgendaItem) -> str:
+    """The client's name as typed (for a button label), or "Client #12"."""
+    return item.client.name or t._("Client #{id}").format(id=item.client.id)
+
+
+def client_name(t: Texts, item: AgendaItem, limit: int = NAME_LIMIT) -> str:
+    return escape(plain_client_name(t, item), limit)
 
 
 def agenda_line(t: Texts, item: AgendaItem, provider: Provider) -> str:
     a = item.appointment
     flag = " ⚠️" + t._("late") if a.late_cancel else ""
     return (
-        f"{t.format_time(a.start, provider.timezone)} {client_name(t, item)} — "
-        f"{escape(item.appt_type.name)} ({status_name(t, a.status)}{flag})"
+        f"{t.format_time(a.start, provider.timezone)} {client_name(t, item, LIST_NAME_LIMIT)} — "
+        f"{escape(item.appt_type.name, LIST_NAME_LIMIT)} ({status_name(t, a.status)}{flag})"
     )
 
 
+def agenda_page(items: Sequence[AgendaItem], page: int = 0) -> Page[AgendaItem]:
+    """The appointments one page of the agenda shows (its buttons show the same)."""
+    return page_of(items, page, AGENDA_PER_PAGE)
+
+
 def agenda(
-    t: Texts, provider: Provider, first: date, last: date, items: list[AgendaItem], waiting: int = 0
+    t: Texts,
+    provider: Provider,
+    first: date,
+    last: date,
+    items: Sequence[AgendaItem],
+    waiting: int = 0,
+    page: int = 0,
 ) -> str:
-    text = _agenda(t, provider, first, last, items)
+    """Page ``page`` of the agenda for ``first``…``last`` (◀ ▶ under it turn the pages)."""
+    text = _agenda(t, provider, first, last, agenda_page(items, page))
     if waiting:
         # A receptionist filling a gap wants to know someone is waiting for it.
         text += "\n\n" + t.ngettext(
@@ -49,28 +69,24 @@ def agenda(
     return text
 
 
-def _agenda(t: Texts, provider: Provider, first: date, last: date, items: list[AgendaItem]) -> str:
+def _agenda(t: Texts, provider: Provider, first: date, last: date, shown: Page[AgendaItem]) -> str:
     if first == last:
         head = t._("Agenda for {date}").format(date=t.format_date(first, "full"))
     else:
         head = t._("Agenda {first} – {last}").format(
             first=t.format_date(first, "medium"), last=t.format_date(last, "medium")
         )
-    if not items:
+    if not shown.items:
         return head + "\n" + t._("Nothing booked.")
-    lines = [f"<b>{head}</b>"]
+    lines = [f"<b>{head}</b>" if shown.count == 1 else f"<b>{head}</b> {shown.position()}"]
     current = None
-    # Telegram refuses messages over 4096 characters: a busy week is cut short.
-    shown, rest = items[:AGENDA_MAX_LINES], len(items) - AGENDA_MAX_LINES
-    for item in shown:
+    for item in shown.items:
         day = _local_day(item.appointment, provider)
         if first != last and day != current:
             current = day
             lines.append(f"\n<b>{t.format_date(day, 'full')}</b>")
         lines.append(agenda_line(t, item, provider))
-    if rest > 0:
-        lines.append(t.ngettext("… and {n} more: ask for a single day.", "… and {n} more: ask for a single day.", rest).format(n=rest))
-    return "\n".join(lines)
+    return fit("\n".join(lines))
 
 
 def _local_day(appointment: Appointment, provider: Provider) -> date:
@@ -85,9 +101,9 @@ def agenda_entry(t: Texts, item: AgendaItem, provider: Provider) -> str:
         t._("Status: {status}").format(status=status_name(t, a.status)),
     ]
     if a.notes:
-        lines.append(t._("Client's note: {note}").format(note=escape(a.notes)))
+        lines.append(t._("Client's note: {note}").format(note=escape(a.notes, NOTE_LIMIT)))
     if a.cancel_reason:
-        lines.append(t._("Reason: {reason}").format(reason=escape(a.cancel_reason)))
+        lines.append(t._("Reason: {reason}").format(reason=escape(a.cancel_reason, NOTE_LIMIT)))
     if a.late_cancel:
         lines.append("⚠️ " + t._("Cancelled late."))
     return "\n".join(lines)
@@ -104,15 +120,26 @@ def week(t: Texts, weekly: tuple[WeeklyInterval, ...]) -> str:
     return "\n".join(lines)
 
 
+#: Appointments a block falls on that its question lists; the count says how many more.
+BLOCK_LISTED = 20
+
+
 def block_question(t: Texts, provider: Provider, hit: list[AgendaItem]) -> str:
     lines = [t._("This block falls on booked appointments:")]
     lines += [
         f"• {t.format_datetime(i.appointment.start, provider.timezone, 'medium')} "
-        f"{client_name(t, i)} — {escape(i.appt_type.name)}"
-        for i in hit
+        f"{client_name(t, i, LIST_NAME_LIMIT)} — {escape(i.appt_type.name, LIST_NAME_LIMIT)}"
+        for i in hit[:BLOCK_LISTED]
     ]
+    if len(hit) > BLOCK_LISTED:
+        lines.append(and_more(t, len(hit) - BLOCK_LISTED))
     lines.append(t._("Cancel them (the clients are told and offered a new time) or keep them?"))
     return "\n".join(lines)
+
+
+def and_more(t: Texts, n: int) -> str:
+    """Under a list cut short: how many it did not show."""
+    return t.ngettext("… and {n} more.", "… and {n} more.", n).format(n=n)
 
 
 def override_line(t: Texts, override: ScheduleOverride) -> str:

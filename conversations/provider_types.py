@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from functools import cache
-from html import escape
 from typing import Any
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -23,6 +22,7 @@ from telegram.ext import ContextTypes
 from conversations import callbacks as cb
 from conversations.common import answer, pressed, services, show
 from conversations.i18n import Texts
+from conversations.markup import escape
 from conversations.provider_common import acting, provider_only
 from conversations.provider_parsing import ParseError
 from conversations.states import BROWSING, TYPE_CAPACITY, TYPE_DURATION, TYPE_NAME, TYPE_PRICE

@@ -8,10 +8,12 @@ must be. Until the client picks a zone, the provider's zone is used and named.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from html import escape
 
 from conversations.i18n import Texts
+from conversations.markup import LIST_NAME_LIMIT, NOTE_LIMIT, escape, fit
+from conversations.paging import page_of
 from core.localtime import local_date, zone
 from core.model import AppointmentDetails, AppointmentType, Provider, ProviderType
 
@@ -123,8 +125,8 @@ def choose_provider(t: Texts) -> str:
 
 def choose_type(t: Texts, provider: Provider, types: list[AppointmentType]) -> str:
     lines = [t._("<b>{name}</b> — choose the kind of appointment:").format(name=escape(provider.name))]
-    lines += [f"• {escape(a.name)}: {type_summary(t, a)}" for a in types]
-    return "\n".join(lines)
+    lines += [f"• {escape(a.name, LIST_NAME_LIMIT)}: {type_summary(t, a)}" for a in types]
+    return fit("\n".join(lines))
 
 
 def choose_day(
@@ -175,7 +177,7 @@ def summary(
     if not appt_type.is_virtual and provider.address:
         lines.append(t._("Address: {address}").format(address=escape(provider.address)))
     if note:
-        lines.append(t._("Your note: {note}").format(note=escape(note)))
+        lines.append(t._("Your note: {note}").format(note=escape(note, NOTE_LIMIT)))
     return "\n".join(lines)
 
 
@@ -211,18 +213,29 @@ def type_instead_of_tap(t: Texts) -> str:
     return t._("Please use the buttons under my messages. /book starts a booking, /help lists all commands.")
 
 
-def my_appointments(t: Texts, items: list[AppointmentDetails], client_zone: str | None) -> str:
+#: Upcoming appointments on one page of /my: with the waiting list under them, a page
+#: stays far below Telegram's 4,096 characters however long the names are.
+MY_PER_PAGE = 5
+
+
+def my_appointments(
+    t: Texts, items: Sequence[AppointmentDetails], client_zone: str | None, page: int = 0
+) -> str:
+    """Page ``page`` of the client's upcoming appointments (the buttons page alike)."""
     if not items:
         return t._("You have no upcoming appointments. /book to make one.")
-    lines = [t._("Your upcoming appointments:")]
-    for d in items:
+    shown = page_of(items, page, MY_PER_PAGE)
+    head = t._("Your upcoming appointments:")
+    lines = [head if shown.count == 1 else f"{head} {shown.position()}"]
+    for d in shown.items:
         lead = display_zone(client_zone, d.provider, d.appt_type)
         status = "" if d.appointment.status.value == "CONFIRMED" else " ⏳"
         start = t.format_datetime(d.appointment.start, lead, "medium")
         if client_zone is not None and lead != client_zone:
             # An in-person visit far from home: the time is the provider's, so say so.
             start = t._("{datetime} ({zone} time)").format(datetime=start, zone=t.zone_name(lead))
-        lines.append(f"• {start} — {escape(d.appt_type.name)}, {escape(d.provider.name)}{status}")
+        names = f"{escape(d.appt_type.name, LIST_NAME_LIMIT)}, {escape(d.provider.name, LIST_NAME_LIMIT)}"
+        lines.append(f"• {start} — {names}{status}")
     return "\n".join(lines)
 
 
@@ -241,7 +254,7 @@ def my_appointment(t: Texts, details: AppointmentDetails, client_zone: str | Non
         t._("Status: {status}").format(status=status),
     ]
     if a.notes:
-        lines.append(t._("Your note: {note}").format(note=escape(a.notes)))
+        lines.append(t._("Your note: {note}").format(note=escape(a.notes, NOTE_LIMIT)))
     return "\n".join(lines)
 
 
@@ -333,5 +346,14 @@ def booking_limit(t: Texts, limit: int) -> str:
 def late_cancel_refused(t: Texts, provider_message: str | None) -> str:
     text = t._("This appointment can no longer be cancelled here: it is too close to the start.")
     if provider_message:
-        text += "\n" + t._("The provider says: {message}").format(message=escape(provider_message))
+        text += "\n" + t._("The provider says: {message}").format(
+            message=escape(provider_message, NOTE_LIMIT)
+        )
     return text
+
+
+def unknown_zone(t: Texts, query: str) -> str:
+    """What a person typed at the time zone prompt matched no zone: echoed, escaped."""
+    return t._("I don't know “{query}”. Try a big city near you, e.g. Berlin.").format(
+        query=escape(query, 40)
+    )

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from conversations import callbacks as cb
 from conversations.i18n import Texts
+from conversations.markup import LIST_NAME_LIMIT, escape, fit, label
 from conversations.texts import display_zone, when
 from core.model import AppointmentType, OfferStatus, Provider
 from core.waitlist import WaitlistItem
 
 
 def _button(text: str, callback: cb.Callback) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=cb.encode(callback))
+    return InlineKeyboardButton(label(text), callback_data=cb.encode(callback))
 
 
 def join_button(t: Texts, provider_id: int, type_id: int, day: date) -> InlineKeyboardButton:
@@ -113,10 +113,11 @@ def entries(t: Texts, items: Sequence[WaitlistItem]) -> str:
         return ""
     lines = [t._("You are on the waitlist for:")]
     lines += [
-        f"• {t.format_date(i.entry.date, 'full')} — {escape(i.appt_type.name)}, {escape(i.provider.name)}"
+        f"• {t.format_date(i.entry.date, 'full')} — {escape(i.appt_type.name, LIST_NAME_LIMIT)}, "
+        f"{escape(i.provider.name, LIST_NAME_LIMIT)}"
         for i in items
     ]
-    return "\n".join(lines)
+    return fit("\n".join(lines))
 
 
 def leave_buttons(t: Texts, items: Sequence[WaitlistItem]) -> list[list[InlineKeyboardButton]]:

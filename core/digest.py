@@ -2,7 +2,8 @@
 
 The database is the schedule: a provider's digest is due once their local clock
 passes the chosen time, and it is claimed with one conditional UPDATE, so that
-several bot processes (or a restart) never send it twice or skip a day.
+several bot processes (or a restart) never send it twice or skip a day. A digest
+Telegram refused (so surely not delivered) is released, to be claimed again.
 """
 
 from __future__ import annotations
@@ -51,3 +52,15 @@ async def claim_due_digests(uow: UnitOfWork, now: datetime) -> list[Digest]:
         pending = [i for i in ahead if i.appointment.status is AppointmentStatus.PENDING and i.appointment.start > now]
         digests.append(Digest(provider, day, items, pending))
     return digests
+
+
+async def release_digest(uow: UnitOfWork, digest: Digest) -> None:
+    """Give back the claim of a digest that surely was not delivered: a later poll sends it.
+
+    Only for a refusal (Telegram answered no); after a timeout the message may have
+    arrived, and a digest twice is worse than none.
+    """
+    async with uow:
+        await uow.begin_write(digest.provider.id)  # type: ignore[arg-type]
+        await uow.providers.release_digest(digest.provider.id, digest.day)  # type: ignore[arg-type]
+        await uow.commit()

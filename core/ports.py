@@ -86,6 +86,10 @@ class ProviderRepository(Protocol):
         """Mark the digest of ``day`` sent; False when it already was (another process)."""
         ...
 
+    async def release_digest(self, provider_id: int, day: date) -> None:
+        """Undo :meth:`claim_digest` of ``day`` (it was not delivered after all)."""
+        ...
+
 
 class ClientRepository(Protocol):
     async def get(self, client_id: int) -> Client | None: ...

@@ -243,6 +243,14 @@ class SqlProviderRepository:
         )
         return result.rowcount == 1
 
+    async def release_digest(self, provider_id: int, day: date) -> None:
+        # Only that day's claim: a later day's (another process, a later poll) stays.
+        await self._session.execute(
+            update(ProviderRow)
+            .where(ProviderRow.id == provider_id, ProviderRow.digest_sent_on == day)
+            .values(digest_sent_on=None)
+        )
+
     async def with_digest(self) -> list[Provider]:
         rows = await self._session.scalars(
             select(ProviderRow).where(
