@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from babel.numbers import list_currencies
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from bot.clock import utc_now
+from core.bounds import date_window
 from core.errors import InvalidProviderData
 from core.model import (
     AppointmentType,
@@ -96,8 +98,17 @@ class _Schedule(_Model):
     is_active: bool = True
 
 
+def _not_far_ahead(day: date) -> date:
+    # Past dates are history and harmless; one far ahead (9999-12-31, say) is a typo that
+    # every later screen listing future blocks would trip over.
+    last = date_window(utc_now().date())[1]
+    if day > last:
+        raise ValueError(f"{day.isoformat()} is too far ahead: use a date up to {last.isoformat()}")
+    return day
+
+
 class _Override(_Model):
-    date: date
+    date: Annotated[date, AfterValidator(_not_far_ahead)]
     type: Annotated[OverrideKind, BeforeValidator(_upper)]
     start_time: WallTime | None = None
     end_time: WallTime | None = None

@@ -221,6 +221,11 @@ def test_import_of_a_broken_file_names_the_field(cli, tmp_path):
     result = cli("provider", "import", str(path))
     assert result.returncode == 2
     assert "schedules[1].end_time" in result.stderr
+    far = json.loads(EXAMPLE.read_text())
+    far["overrides"].append({"date": "9999-12-31", "type": "UNAVAILABLE"})
+    path.write_text(json.dumps(far))
+    result = cli("provider", "import", str(path))
+    assert result.returncode == 2 and "overrides[4].date" in result.stderr and "too far ahead" in result.stderr
     path.write_text("{not json")
     assert cli("provider", "import", str(path)).returncode == 2
 
