@@ -6,6 +6,12 @@ Numbers, yes/no and the language are chosen from preset buttons
 ``SETTING_RANGES``) is a forged or stale button and changes nothing. The
 late-cancellation text, the time zone and the address are typed
 (state ``SETTING_TEXT``, the code in ``user_data["setting_text"]``).
+
+A new time zone that puts booked appointments outside the hours asks first:
+its "cancel them" / "keep them" buttons are ``SetSetting("tzc+<zone>", stamp)``
+and ``SetSetting("tzk+<zone>", stamp)`` (see :func:`zone_decision`), routed with
+the other settings buttons; the stamp names the list shown, so a button tapped
+after that list changed (or in another provider's chat) has expired.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
+from conversations import notifications
+from conversations import zone_change_texts as ztexts
 from conversations.common import answer, pressed, services, show
 from conversations.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, Texts, resolve_locale, texts_for
 from conversations.provider_common import Acting, acting, provider_only
@@ -26,12 +34,14 @@ from conversations.timezones import find_zones
 from core.errors import InvalidProviderData, NotFound
 from core.model import LateCancelPolicy, Provider
 from core.provider_admin import SETTING_RANGES, update_provider
+from core.zone_change import ZoneChange, ZoneDecision, change_time_zone
 
 TEXT_KEY = "setting_text"  # user_data: which typed setting the next message is for
 DIGEST_OFF = 9999  # callback values are non-negative: this one means "no morning agenda"
 TEXT_MAX_CHARS = 300
 ZONE_CHOICES_SHOWN = 5
 CLEAR = "-"  # typed instead of the late-cancellation text or the address: remove it
+ZONE_DECISIONS = {"tzc": True, "tzk": False}  # SetSetting name prefix: cancel the conflicts?
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,19 @@ def setting_change(code: str, value: int) -> dict[str, object] | None:
     if code == "lang":
         return {choice.field: SUPPORTED_LOCALES[value]}
     return {choice.field: value}
+
+
+def zone_decision_button(zone_name: str, stamp: int, cancel: bool) -> cb.SetSetting:
+    prefix = next(p for p, c in ZONE_DECISIONS.items() if c is cancel)
+    return cb.SetSetting(f"{prefix}+{zone_name}", stamp)
+
+
+def zone_decision(button: cb.SetSetting) -> tuple[str, ZoneDecision] | None:
+    """The zone and the decision a "cancel them" / "keep them" button stands for."""
+    prefix, plus, zone_name = button.name.partition("+")  # Etc/GMT+5 keeps its own "+"
+    if not plus or prefix not in ZONE_DECISIONS or not zone_name:
+        return None
+    return zone_name, ZoneDecision(button.value, ZONE_DECISIONS[prefix])
 
 
 def current_value(provider: Provider, code: str) -> int:
@@ -196,7 +219,10 @@ def settings_screen(who: Acting) -> tuple[str, InlineKeyboardMarkup]:
 
 
 async def _show_menu(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, provider: Provider | None = None
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    provider: Provider | None = None,
+    head: str | None = None,
 ) -> None:
     """The settings screen; after a change, of the saved ``provider`` (in its new language)."""
     who = acting(context)
@@ -204,7 +230,8 @@ async def _show_menu(
         texts = texts_for(resolve_locale(provider.language, who.texts.locale))
         who = Acting(provider, texts, who.is_admin)
         context.acting = who  # type: ignore[attr-defined]
-    await show(update, *settings_screen(who))
+    text, markup = settings_screen(who)
+    await show(update, text if head is None else f"{head}\n\n{text}", markup)
 
 
 async def _expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -272,6 +299,9 @@ async def on_setting_choices(update: Update, context: ContextTypes.DEFAULT_TYPE)
 async def on_set_setting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     button = pressed(update, cb.SetSetting)
     await answer(update)
+    decided = zone_decision(button)
+    if decided is not None:
+        return await _change_zone(update, context, *decided)
     change = setting_change(button.name, button.value)
     if change is None:  # not one of the offered values: forged or from an old version
         return await _expired(update, context)
@@ -309,9 +339,9 @@ async def on_setting_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                     query=escape(text[:40]))
             await show(update, hint)
             return SETTING_TEXT
-        change: dict[str, object] = {"timezone": found}
-    elif code == "lmsg":
-        change = {"late_cancel_message": clean_text(text)}
+        return await _change_zone(update, context, found, None)
+    if code == "lmsg":
+        change: dict[str, object] = {"late_cancel_message": clean_text(text)}
     else:
         change = {"address": clean_text(text)}
     try:
@@ -323,4 +353,42 @@ async def on_setting_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return SETTING_TEXT
     context.user_data.pop(TEXT_KEY, None)  # type: ignore[union-attr]
     await _show_menu(update, context, provider)
+    return BROWSING
+
+
+def _zone_question(t: Texts, change: ZoneChange) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [_button(t._("Cancel them"), zone_decision_button(change.new_zone, change.stamp, True))],
+        [_button(t._("Keep them"), zone_decision_button(change.new_zone, change.stamp, False))],
+        [_button("« " + t._("Keep my time zone"), cb.SettingsMenu())],
+    ]
+    text = ztexts.zone_change_question(t, change.new_zone, list(change.conflicts))
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def _change_zone(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, zone_name: str, decision: ZoneDecision | None
+) -> int:
+    """Typed (``decision`` None) or decided on the conflict list: one core service either way."""
+    who = acting(context)
+    t = who.texts
+    try:
+        change = await change_time_zone(
+            services(context).uow(), who.provider.id, zone_name,  # type: ignore[arg-type]
+            now=services(context).clock(), decision=decision,
+            reason=t._("The provider is not available then."),
+        )
+    except (InvalidProviderData, NotFound):  # a stale or forged decision, a zone gone
+        if decision is not None:
+            return await _expired(update, context)
+        await show(update, t._("That did not work; please try again."))
+        return SETTING_TEXT
+    context.user_data.pop(TEXT_KEY, None)  # type: ignore[union-attr]
+    if not change.applied:
+        await show(update, *_zone_question(t, change))
+        return BROWSING
+    for item in change.cancelled:
+        await notifications.client_told(context, item.appointment.id, "cancelled")  # type: ignore[arg-type]
+    head = ztexts.zone_changed(t, change.new_zone, len(change.cancelled))
+    await _show_menu(update, context, change.provider, head)
     return BROWSING
