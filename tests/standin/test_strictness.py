@@ -61,8 +61,8 @@ def refused(answer: dict) -> str:
         ('<a ="x">y</a>', 'Empty attribute name in the tag "a" at byte offset 0'),
         ("<a href=x/>y</a>", "Unexpected end of name token at byte offset 8"),
         ("<a href", 'Unclosed start tag "a" at byte offset 0'),
-        ("&#xD800;", "Text contains invalid Unicode characters after decoding HTML entities, "
-         "check for unmatched surrogate code units"),
+        ("&#xD800;", ("Text contains invalid Unicode characters after decoding HTML entities, "
+                      "check for unmatched surrogate code units")),
     ],
 )
 async def test_html_that_telegram_cannot_parse_is_refused_with_its_description(
@@ -143,8 +143,8 @@ def keyboard(*buttons: dict) -> dict:
         (keyboard({"text": "a", "callback_data": "é" * 33}), "Bad Request: BUTTON_DATA_INVALID"),
         (
             keyboard({"text": "a", "callback_data": ""}),
-            "Bad Request: can't parse InlineKeyboardButton: Text buttons are not allowed in "
-            "the inline keyboard",
+            ("Bad Request: can't parse InlineKeyboardButton: Text buttons are not allowed in "
+             "the inline keyboard"),
         ),
         (
             keyboard(*({"text": str(n), "callback_data": str(n)} for n in range(101))),
