@@ -8,7 +8,7 @@ Rescheduling reuses the calendar and slot screens with ``appointment`` set.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -18,6 +18,7 @@ from conversations import keyboards, notifications, texts
 from conversations import waitlist_offers, waitlist_views
 from conversations.metrics import BOOKINGS
 from conversations.refusals import refusal
+from conversations.bounds_texts import out_of_range
 from conversations.common import answer, caller, pressed, services, show
 from conversations.states import BROWSING, NOTE
 from core.appointments import client_appointment
@@ -25,6 +26,7 @@ from core.availability import last_bookable_date
 from core.booking import book, reschedule_appointment
 from core.catalog import get_offer, list_offers
 from core.availability import DayStatus
+from core.bounds import date_window, future_window, in_window, is_id
 from core.errors import BookingError, NotFound, RescheduleLocked, SlotNoLongerAvailable
 from core.localtime import local_date, zone
 from core.model import AppointmentType, ProviderOffer
@@ -57,6 +59,8 @@ async def on_provider_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def show_types(update: Update, context: ContextTypes.DEFAULT_TYPE, provider_id: int) -> None:
     t = caller(context).texts
     try:
+        if not is_id(provider_id):  # a deep link's p9999999999: no row, and no query
+            raise NotFound("provider", provider_id)
         offer = await get_offer(services(context).uow(), provider_id)
     except NotFound:
         await show(update, texts.expired(t))
@@ -74,6 +78,20 @@ async def on_provider(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     await answer(update)
     await show_types(update, context, data.provider_id)
     return BROWSING
+
+
+async def outside_window(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, day: date, lead: str
+) -> bool:
+    """Whether ``day`` lies outside the date window; if so, the screen names the days to pick.
+
+    Only a forged or very old button gets here: the calendar offers nothing beyond it.
+    """
+    today = local_date(services(context).clock(), zone(lead))
+    if in_window(day, today):
+        return False
+    await show(update, out_of_range(caller(context).texts, *future_window(today)))
+    return True
 
 
 @dataclass(frozen=True)
@@ -109,6 +127,14 @@ async def chosen(
     return Choice(offer, appt_type, texts.display_zone(who.client.timezone, offer.provider, appt_type))
 
 
+def _first_day(year: int, month: int) -> date:
+    """The month's first day; date.min for a month no calendar has (13, year 0)."""
+    try:
+        return date(year, month, 1)
+    except ValueError:
+        return date.min
+
+
 async def show_month(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
@@ -126,12 +152,18 @@ async def show_month(
     offer, appt_type, lead = choice.offer, choice.appt_type, choice.lead
     now = services(context).clock()
     today = local_date(now, zone(lead))
+    window_first, window_last = date_window(today)
+    if not window_first.replace(day=1) <= _first_day(year, month) <= window_last:
+        await show(update, out_of_range(t, *future_window(today)))  # month 13, year 9999
+        return
     if (year, month) < (today.year, today.month):
         year, month = today.year, today.month
     days = await get_month_in_zone(
         services(context).uow(), provider_id, type_id, year, month, lead, now
     )
-    horizon = last_bookable_date(offer.provider.settings, zone(offer.provider.timezone), now)
+    # The calendar's ▶ stops at the horizon, and the horizon at the window.
+    horizon = min(last_bookable_date(offer.provider.settings, zone(offer.provider.timezone), now),
+                  window_last)
     await show(
         update,
         texts.choose_day(t, offer.provider, appt_type, lead, rescheduling=bool(appointment)),
@@ -167,6 +199,8 @@ async def show_day(
     if choice is None:
         return
     offer, appt_type, lead = choice.offer, choice.appt_type, choice.lead
+    if await outside_window(update, context, day, lead):
+        return
     availability = await get_day_in_zone(
         services(context).uow(), provider_id, type_id, day, lead, services(context).clock()
     )
@@ -217,6 +251,9 @@ async def show_summary(
     if choice is None:
         return
     offer, appt_type, lead = choice.offer, choice.appt_type, choice.lead
+    # The UTC date first: near date.max or date.min, a zone's own overflows.
+    if await outside_window(update, context, start.date(), lead):
+        return
     day = local_date(start, zone(lead))
     availability = await get_day_in_zone(
         services(context).uow(), provider_id, type_id, day, lead, services(context).clock()
@@ -275,6 +312,8 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if choice is None:
         return BROWSING
     offer, lead = choice.offer, choice.lead
+    if await outside_window(update, context, data.start.date(), lead):
+        return BROWSING
     try:
         if data.appointment:
             await reschedule_appointment(

@@ -17,10 +17,18 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import ClassVar, get_type_hints
 
+from core.bounds import MAX_ID
+
 VERSION = "1"
 MAX_BYTES = 64
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
-_INT = re.compile(r"^(0|[1-9][0-9]{0,11})$")
+# Numbers are ids, pages and setting values: 0 ("none") up to the database's 32-bit
+# integer columns (core.bounds.MAX_ID). A bigger one is no row of ours: decoding it
+# answers "expired" instead of a PostgreSQL error ("integer out of range").
+_INT = re.compile(r"^(0|[1-9][0-9]{0,9})$")
+# Minutes from _EPOCH, either side: far dates decode, and the screen names the window.
+_MINUTES = re.compile(r"^(0|-?[1-9][0-9]{0,9})$")
+_DATE = re.compile(r"^[0-9]{8}$")  # ASCII: "２０２６" is digits to str.isdigit()
 _TEXT = re.compile(r"^[A-Za-z0-9_+\-/]{1,40}$")
 
 
@@ -54,7 +62,7 @@ def _encode_value(value: object) -> str:
     if isinstance(value, datetime):
         return str(int((value - _EPOCH).total_seconds() // 60))
     if isinstance(value, date):
-        return value.strftime("%Y%m%d")
+        return f"{value.year:04}{value.month:02}{value.day:02}"  # strftime writes year 1 as "1"
     if isinstance(value, str):
         if not _TEXT.match(value):
             raise ValueError(f"text {value!r} cannot travel in callback data")
@@ -68,15 +76,15 @@ def _decode_value(kind: type, text: str) -> object:
             raise ValueError(text)
         return text == "1"
     if kind is int:
-        if not _INT.match(text):
+        if not _INT.match(text) or int(text) > MAX_ID:
             raise ValueError(text)
         return int(text)
     if kind is datetime:
-        if not _INT.match(text):
+        if not _MINUTES.match(text):
             raise ValueError(text)
         return _EPOCH + timedelta(minutes=int(text))
     if kind is date:
-        if len(text) != 8 or not text.isdigit():
+        if not _DATE.match(text):
             raise ValueError(text)
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))
     if kind is str:
@@ -155,15 +163,14 @@ class PickProvider(Callback):
 @button("mo")
 @dataclass(frozen=True)
 class ShowMonth(Callback):
+    """A month of the calendar. Any numbers decode (month 13, year 9999): the screen
+    answers a month outside the date window with the window (core.bounds)."""
+
     provider_id: int
     type_id: int
     year: int
     month: int
     appointment: int = 0
-
-    def __post_init__(self) -> None:
-        if not (2000 <= self.year <= 2200 and 1 <= self.month <= 12):
-            raise ValueError("month out of range")
 
 
 @button("dy")

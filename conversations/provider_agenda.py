@@ -12,11 +12,13 @@ from conversations import keyboards, waitlist_offers
 from conversations.metrics import CANCELLATIONS
 from conversations import notifications
 from conversations import provider_texts as ptexts
+from conversations.bounds_texts import out_of_range, parse_refusal
 from conversations.common import answer, pressed, services, show
 from conversations.provider_common import acting, provider_only
 from conversations.provider_parsing import ParseError, parse_agenda_period
 from conversations.states import BROWSING, PROVIDER_CANCEL_REASON
 from core.agenda import agenda, agenda_item, clients_of, set_client_blocked, waiting_count
+from core.bounds import date_window, in_window
 from core.booking import (
     cancel_appointment,
     complete_appointment,
@@ -53,7 +55,7 @@ async def cmd_agenda(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     args = (update.effective_message.text or "").partition(" ")[2].strip()  # type: ignore[union-attr]
     period = parse_agenda_period(args, today)
     if isinstance(period, ParseError):
-        await show(update, ptexts.parse_error(who.texts, "agenda", period.code, period.detail))
+        await show(update, parse_refusal(who.texts, "agenda", period))
         return BROWSING
     await _show_agenda(update, context, *period)
     return BROWSING
@@ -65,6 +67,11 @@ async def on_agenda_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     await answer(update)
     if not timedelta(0) <= button.last - button.first <= timedelta(days=31):
         await show(update, acting(context).texts._("This menu has expired."))
+        return BROWSING
+    who = acting(context)
+    today = local_date(services(context).clock(), zone(who.provider.timezone))
+    if not (in_window(button.first, today) and in_window(button.last, today)):
+        await show(update, out_of_range(who.texts, *date_window(today)))  # as /agenda would
         return BROWSING
     page = button.page if isinstance(button, cb.AgendaPage) else 0
     await _show_agenda(update, context, button.first, button.last, page)

@@ -15,9 +15,11 @@ from conversations import callbacks as cb
 from conversations import waitlist_offers
 from conversations import notifications
 from conversations import provider_texts as ptexts
+from conversations.bounds_texts import out_of_range, parse_refusal
 from conversations.common import answer, pressed, services, show
 from conversations.provider_common import acting, provider_only
 from conversations.provider_parsing import (
+    MAX_BLOCK_DAYS,
     ParseError,
     format_interval,
     parse_block,
@@ -25,6 +27,7 @@ from conversations.provider_parsing import (
     parse_special,
 )
 from conversations.states import BROWSING
+from core.bounds import future_window, in_window
 from core.localtime import local_date, zone
 from core.schedule_admin import (
     BlockSpec,
@@ -129,7 +132,7 @@ async def cmd_block(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     who = acting(context)
     parsed = parse_block(_args(update), _today(context))
     if isinstance(parsed, ParseError):
-        await show(update, ptexts.parse_error(who.texts, "block", parsed.code, parsed.detail))
+        await show(update, parse_refusal(who.texts, "block", parsed))
         return BROWSING
     spec = BlockSpec(parsed.first, parsed.last, parsed.start, parsed.end)
     hit = await appointments_hit_by_block(
@@ -155,8 +158,13 @@ async def on_block_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     button = pressed(update, cb.BlockDecision)
     await answer(update)
     spec = _spec(button)
-    if spec is None:
+    if spec is None or not 0 <= (spec.last - spec.first).days < MAX_BLOCK_DAYS:
         await show(update, acting(context).texts._("This menu has expired."))
+        return BROWSING
+    today = _today(context)
+    if not (in_window(spec.first, today) and in_window(spec.last, today)):
+        # A forged button (9999-12-31): as /block would answer that date.
+        await show(update, out_of_range(acting(context).texts, *future_window(today)))
         return BROWSING
     await _save_block(update, context, spec, cancel_hit=button.cancel_hit)
     return BROWSING
@@ -167,7 +175,7 @@ async def cmd_special(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     who = acting(context)
     parsed = parse_special(_args(update), _today(context))
     if isinstance(parsed, ParseError):
-        await show(update, ptexts.parse_error(who.texts, "special", parsed.code, parsed.detail))
+        await show(update, parse_refusal(who.texts, "special", parsed))
         return BROWSING
     await set_special_hours(services(context).uow(), who.provider.id, parsed.day, parsed.intervals)  # type: ignore[arg-type]
     hours = ", ".join(format_interval(s, e) for s, e in parsed.intervals)

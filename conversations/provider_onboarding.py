@@ -13,6 +13,7 @@ from conversations.provider_common import ACTING_FOR, is_admin
 from conversations.provider_parsing import ParseError, parse_invite
 from conversations.provider_texts import parse_error
 from conversations.states import BROWSING
+from core.bounds import parse_id
 from core.errors import InviteInvalid, NotAuthorised
 from core.model import NewProvider, Provider
 from core.onboarding import invite_provider, redeem_invite
@@ -108,9 +109,10 @@ async def cmd_act(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await show(update, t._("You act for no provider now."))
         return BROWSING
     provider = None
-    if arg.isdigit():
+    provider_id = parse_id(arg)  # "²", "٣", 20 digits, "-1": no provider's id
+    if provider_id is not None:
         async with services(context).uow() as unit:
-            provider = await unit.providers.get(int(arg))
+            provider = await unit.providers.get(provider_id)
     if provider is None:
         await show(update, t._("No such provider. For example: /act 12, or /act off."))
         return BROWSING

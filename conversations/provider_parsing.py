@@ -13,8 +13,12 @@ dashes count as ``-``, because phones substitute them):
 * Times: ``H:MM``/``HH:MM`` and, for thumbs, whole hours (``9-13``; not ``9h``).
   ``24:00`` (or ``00:00``) as an end is midnight; ``00:00-24:00`` is the whole day.
 * Dates: ``YYYY-MM-DD``, ``DD.MM.YYYY``, ``DD.MM`` (the next such date: in late
-  November ``01.02`` is next February), today/tomorrow (сегодня/завтра,
-  hoy/mañana), or a day name, meaning its next occurrence *today included*.
+  November ``01.02`` is next February, and ``29.02`` the next 29 February, however
+  many years away), ``DD/MM`` and ``DD/MM/YYYY`` alike, today/tomorrow
+  (сегодня/завтра, hoy/mañana), or a day name, meaning its next occurrence *today
+  included*. Every date is held to core.bounds' window (a year back, five years
+  ahead; from today on for what is still to come): outside it is ``OUT_OF_RANGE``,
+  whose error carries the window to name.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from datetime import date, time, timedelta
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from core.bounds import date_window, future_window
 from core.model import ProviderType
 
 EMPTY = "EMPTY"  # nothing typed at all
@@ -38,6 +43,7 @@ END_BEFORE_START = "END_BEFORE_START"  # detail: the interval ("17:00-09:00")
 OVERLAP = "OVERLAP"  # detail: both intervals, "09:00-12:00 / 11:00-13:00"
 BAD_DATE = "BAD_DATE"  # detail: the word that is not a (valid) date
 DATE_IN_PAST = "DATE_IN_PAST"  # detail: the date as typed
+OUT_OF_RANGE = "OUT_OF_RANGE"  # detail: the date as typed; ParseError.first/.last: the window
 BAD_RANGE = "BAD_RANGE"  # the last day before the first; detail: the range
 TOO_LONG = "TOO_LONG"  # a block over MAX_BLOCK_DAYS days; detail: the range
 BAD_TYPE = "BAD_TYPE"  # detail: the word that is not a ProviderType
@@ -46,7 +52,7 @@ MISSING_NAME = "MISSING_NAME"
 NAME_TOO_LONG = "NAME_TOO_LONG"  # detail: the limit, "200"
 ERROR_CODES = frozenset({
     EMPTY, UNKNOWN_FORM, BAD_DAY, BAD_TIME, END_BEFORE_START, OVERLAP, BAD_DATE,
-    DATE_IN_PAST, BAD_RANGE, TOO_LONG, BAD_TYPE, BAD_ZONE, MISSING_NAME, NAME_TOO_LONG,
+    DATE_IN_PAST, OUT_OF_RANGE, BAD_RANGE, TOO_LONG, BAD_TYPE, BAD_ZONE, MISSING_NAME, NAME_TOO_LONG,
 })
 
 #: An end before the start is a night shift only up to this long; longer ones
@@ -68,6 +74,8 @@ EXAMPLES: dict[str, str] = {
 class ParseError:
     code: str
     detail: str = ""
+    first: date | None = None  # OUT_OF_RANGE: the first and last day that may be named
+    last: date | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +166,7 @@ _SPACED_DASH = re.compile(r"\s*-\s*")
 _TIME = re.compile(r"(\d{1,2})(?::(\d{2}))?")
 _TIMEISH = re.compile(r"\d{1,2}(?::\d{2})?(?:-|$)")  # "9-13", "14:00"; not "2026-12-24"
 _ISO_DATE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})")
-_DOTTED_DATE = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})(?:\.(?P<y>\d{4}))?\.?")
+_DOTTED_DATE = re.compile(r"(?P<d>\d{1,2})(?P<sep>[./])(?P<m>\d{1,2})(?:(?P=sep)(?P<y>\d{4}))?\.?")
 
 
 def _clean(args: str) -> list[str]:
@@ -264,24 +272,33 @@ def _date(word: str, today: date, *, after: date | None = None, roll: bool = Tru
         return since + timedelta(days=(DAYS[plain] - since.weekday()) % 7)
     match = _ISO_DATE.fullmatch(word) or _DOTTED_DATE.fullmatch(word)
     if match:
-        year = match["y"]
-        # Without a year: this year's, or next year's once past (29.02: the next leap day).
-        years = [int(year)] if year else [since.year, since.year + 1] if roll else [since.year]
+        month, day = int(match["m"]), int(match["d"])
+        # Without a year: the first such date on or after ``since`` (this year's, or
+        # next year's once past); 29.02 exists once in four years, or eight (2100).
+        years = [int(match["y"])] if match["y"] else range(since.year, since.year + 9)
         for candidate in years:
             try:
-                found = date(candidate, int(match["m"]), int(match["d"]))
+                found = date(candidate, month, day)
             except ValueError:
                 continue
-            if year or not roll or found >= since:
+            if match["y"] or not roll or found >= since:
                 return found
     raise _Invalid(BAD_DATE, word)
 
 
-def _future_date(word: str, today: date) -> date:
-    found = _date(word, today)
-    if found < today:
-        raise _Invalid(DATE_IN_PAST, word)
+def _within(found: date, word: str, first: date, last: date) -> date:
+    """``found``, if ``first`` <= it <= ``last``: beyond lies date arithmetic's overflow."""
+    if not first <= found <= last:
+        raise _Invalid(OUT_OF_RANGE, word, first, last)
     return found
+
+
+def _future_date(word: str, today: date) -> date:
+    """A date from today on: a recent past one is DATE_IN_PAST, a far one OUT_OF_RANGE."""
+    found = _date(word, today)
+    if date_window(today)[0] <= found < today:
+        raise _Invalid(DATE_IN_PAST, word)
+    return _within(found, word, *future_window(today))
 
 
 @_returns_errors
@@ -316,6 +333,7 @@ def parse_block(args: str, today: date) -> BlockRequest | ParseError:
     last = _date(last_word, today, after=first)
     if last < first:
         raise _Invalid(BAD_RANGE, shown)
+    _within(last, last_word, *future_window(today))
     if (last - first).days + 1 > MAX_BLOCK_DAYS:
         raise _Invalid(TOO_LONG, shown)
     return BlockRequest(first, last)
@@ -343,7 +361,7 @@ def parse_agenda_period(args: str, today: date) -> tuple[date, date] | ParseErro
         return today, today
     if _plain(words[0]) in WEEK_WORDS:
         return today, today + timedelta(days=6)
-    found = _date(words[0], today, roll=False)
+    found = _within(_date(words[0], today, roll=False), words[0], *date_window(today))
     return found, found
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.bounds import DAYS_AHEAD
 from core.localtime import end_instant, local_date, local_midnight, require_utc, start_instant, zone
 from core.model import (
     AppointmentType,
@@ -136,7 +137,9 @@ def busy_window(tz_name: str, first_day: date, last_day: date) -> tuple[datetime
 
 
 def last_bookable_date(settings: ProviderSettings, tz: ZoneInfo, now: datetime) -> date:
-    return local_date(now, tz) + timedelta(days=settings.max_advance_days)
+    # An imported provider may say any number of days; nothing is offered past the
+    # date window (and timedelta(days=10**9) would overflow).
+    return local_date(now, tz) + timedelta(days=min(settings.max_advance_days, DAYS_AHEAD))
 
 
 def availability_for_dates(

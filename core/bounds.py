@@ -9,6 +9,7 @@ blocks and bookings five years ahead.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 DAYS_BACK = 366
@@ -34,6 +35,11 @@ def date_window(today: date) -> tuple[date, date]:
     return today - timedelta(days=DAYS_BACK), today + timedelta(days=DAYS_AHEAD)
 
 
+def future_window(today: date) -> tuple[date, date]:
+    """The days a person may name for something still to come (a block, a booking)."""
+    return today, date_window(today)[1]
+
+
 def in_window(day: date, today: date) -> bool:
     first, last = date_window(today)
     return first <= day <= last
@@ -42,6 +48,14 @@ def in_window(day: date, today: date) -> bool:
 def check_day(day: date, today: date) -> date:
     """``day`` itself, or :class:`OutOfRange`."""
     first, last = date_window(today)
+    if not first <= day <= last:
+        raise OutOfRange(day, first, last)
+    return day
+
+
+def check_future_day(day: date, today: date) -> date:
+    """``day`` itself, or :class:`OutOfRange` naming :func:`future_window`."""
+    first, last = future_window(today)
     if not first <= day <= last:
         raise OutOfRange(day, first, last)
     return day
@@ -60,3 +74,17 @@ def is_id(value: int) -> bool:
 
 def is_telegram_id(value: int) -> bool:
     return 1 <= value <= MAX_TELEGRAM_ID
+
+
+# ASCII only: str.isdigit() is true for "²" (which int() refuses) and for "٣"
+# (which int() reads as 3), so neither may decide what an id is.
+_ASCII_NUMBER = re.compile(r"[0-9]{1,19}")
+
+
+def parse_id(text: str) -> int | None:
+    """The row id typed or carried as ``text`` ("12", "007"), or ``None`` if it cannot be one."""
+    text = text.strip()
+    if not _ASCII_NUMBER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if is_id(value) else None

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
+from core.bounds import check_day
 from core.errors import InvalidProviderData, NotFound
 from core.localtime import end_instant, local_date, local_midnight, require_utc, zone
 from core.model import (
@@ -105,6 +106,11 @@ async def _hit(uow: UnitOfWork, provider_id: int, spec: BlockSpec, now: datetime
     if provider is None:
         raise NotFound("provider", provider_id)
     tz = zone(provider.timezone)
+    # Whatever the screen checked: a block past the window would overflow the
+    # arithmetic below, or write a row for each of millions of days.
+    today = local_date(now, tz)
+    check_day(spec.first, today)
+    check_day(spec.last, today)
     start = local_midnight(spec.first - timedelta(days=1), tz)
     end = local_midnight(spec.last + timedelta(days=2), tz)
     items = []

@@ -10,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conversations import callbacks as cb
+from core.bounds import MAX_ID
 
 START = datetime(2026, 12, 4, 21, 0, tzinfo=UTC)
-BIG = 9_999_999_999  # ids far beyond any real database
+BIG = MAX_ID  # the largest id a column holds: every button must fit it in 64 bytes
 
 EXAMPLES = [
     cb.ProviderPage(3),
@@ -93,7 +94,11 @@ def test_slot_times_keep_minute_precision_in_utc():
         "1pv:5.0",
         "1pv: 5",
         "1pv:99999999999999999999",
-        "1mo:1:2:2026:13:0",  # month 13
+        "1pv:2147483648",  # 2**31: past PostgreSQL's integer columns
+        "1pv:999999999999",
+        "1ag:20261201:2026120",  # seven digits
+        "1ag:２０２６１２０１:20261201",  # full-width digits: str.isdigit() says yes
+        "1sl:1:2:99999999999:0",  # minutes past datetime.max
         "1dy:1:2:20260230:0",  # 30 February
         "1tz:../../etc/passwd",
         "1tz:Europe/Berlin;DROP",
@@ -104,6 +109,31 @@ def test_slot_times_keep_minute_precision_in_utc():
 )
 def test_malformed_or_forged_data_decodes_to_nothing(data):
     assert cb.decode(data) is None
+
+
+@pytest.mark.parametrize("too_big", [MAX_ID + 1, 10**12 - 1])
+def test_an_id_past_the_integer_columns_is_no_button(too_big):
+    # Encoding is ours and never sees such ids; a forged one must not reach the database.
+    assert cb.decode(f"1pv:{too_big}") is None
+    assert cb.decode(f"1ma:{too_big}") is None
+    assert cb.decode(cb.encode(cb.PickProvider(MAX_ID))) == cb.PickProvider(MAX_ID)
+
+
+@pytest.mark.parametrize(
+    "button",
+    [
+        cb.ShowDay(1, 2, date(9999, 12, 31)),
+        cb.ShowDay(1, 2, date(1, 1, 1)),
+        cb.ShowMonth(1, 2, 9999, 12),
+        cb.ShowMonth(1, 2, 2026, 13),  # no such month: the screen names the window
+        cb.PickSlot(1, 2, datetime(9999, 12, 31, 23, 0, tzinfo=UTC)),
+        cb.PickSlot(1, 2, datetime(1, 1, 1, 0, 0, tzinfo=UTC)),
+        cb.AgendaDay(date(9999, 12, 31), date(9999, 12, 31)),
+    ],
+    ids=repr,
+)
+def test_far_dates_decode_so_the_screen_can_name_the_window(button):
+    assert cb.decode(cb.encode(button)) == button
 
 
 def test_decode_refuses_non_text():

@@ -11,11 +11,12 @@ from conversations import callbacks as cb
 from conversations import keyboards
 from conversations.i18n import texts_for
 from core.availability import DayAvailability, DayStatus
+from core.bounds import MAX_ID
 from core.model import Appointment, AppointmentDetails, AppointmentStatus, AppointmentType
 from core.model import Provider, ProviderOffer, ProviderType
 
 EN, RU, ES = texts_for("en"), texts_for("ru"), texts_for("es")
-BIG = 9_999_999_999  # ids far beyond any real database
+BIG = MAX_ID  # the largest id a column holds: every button must fit it in 64 bytes
 BERLIN = Provider(BIG, "Dr. Test", ProviderType.DOCTOR, "Europe/Berlin")
 IN_PERSON = AppointmentType(BIG, BIG, "Consultation", 30)
 VIDEO = AppointmentType(BIG, BIG, "Video", 30, is_virtual=True)

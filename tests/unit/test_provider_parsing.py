@@ -335,3 +335,72 @@ def test_parsers_never_raise_and_use_known_codes(words, today):
     for result in (parse_hours(text), parse_block(text, today), parse_special(text, today),
                    parse_agenda_period(text, today), parse_invite(text)):
         assert not isinstance(result, ParseError) or result.code in ERROR_CODES
+
+
+# The date window (core.bounds): a year back, five years ahead. From TODAY that is
+# 2025-11-24 .. 2031-11-29; what is still to come starts today.
+WINDOW_FIRST, WINDOW_LAST = date(2025, 11, 24), date(2031, 11, 29)
+
+
+def out_of_range(typed, first=TODAY, last=WINDOW_LAST):
+    return ParseError("OUT_OF_RANGE", typed, first, last)
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "expected"),
+    [
+        (parse_block, "9999-12-31", out_of_range("9999-12-31")),
+        (parse_block, "0001-01-01", out_of_range("0001-01-01")),
+        (parse_block, "31.12.9999", out_of_range("31.12.9999")),
+        (parse_block, "2031-11-30", out_of_range("2031-11-30")),  # one day past the window
+        (parse_block, "2026-12-01..9999-12-31", out_of_range("9999-12-31")),
+        (parse_block, "9999-12-30..9999-12-31", out_of_range("9999-12-30")),
+        (parse_block, "9999-12-31 10:00-12:00", out_of_range("9999-12-31")),
+        (parse_special, "9999-12-31 10:00-12:00", out_of_range("9999-12-31")),
+        (parse_special, "0001-01-01 10:00-12:00", out_of_range("0001-01-01")),
+        (parse_agenda_period, "9999-12-31", out_of_range("9999-12-31", WINDOW_FIRST)),
+        (parse_agenda_period, "0001-01-01", out_of_range("0001-01-01", WINDOW_FIRST)),
+        (parse_agenda_period, "2025-11-23", out_of_range("2025-11-23", WINDOW_FIRST)),
+    ],
+)
+def test_a_date_outside_the_window_is_answered_with_the_window(parse, text, expected):
+    assert parse(text, TODAY) == expected
+
+
+def test_the_window_edges_themselves_are_fine():
+    assert parse_block("2031-11-29", TODAY) == day(WINDOW_LAST)
+    assert parse_agenda_period("2025-11-24", TODAY) == (WINDOW_FIRST, WINDOW_FIRST)
+    assert parse_agenda_period("2031-11-29", TODAY) == (WINDOW_LAST, WINDOW_LAST)
+    # A recent past date is still "in the past", not "out of range".
+    assert parse_block("2026-11-01", TODAY) == ParseError("DATE_IN_PAST", "2026-11-01")
+
+
+@pytest.mark.parametrize("typed", ["29.02", "29/02", "29.2.", "29.2", "29/2"])
+def test_29_february_without_a_year_is_the_next_29_february(typed):
+    first_of_december = date(2026, 12, 1)  # 2027 has none: the next is 2028's
+    assert parse_block(typed, first_of_december) == day(date(2028, 2, 29))
+    assert parse_special(typed + " 10:00-12:00", first_of_december).day == date(2028, 2, 29)
+    assert parse_agenda_period(typed, first_of_december) == (date(2028, 2, 29),) * 2
+    # In a leap year before the day: this year's. 2100 is no leap year, and 2104's
+    # is past the window: said so, not "not a date".
+    assert parse_block(typed, date(2028, 1, 10)) == day(date(2028, 2, 29))
+    assert parse_block(typed, date(2096, 3, 1)).code == "OUT_OF_RANGE"
+    assert parse_block(typed, date(2099, 3, 1)) == day(date(2104, 2, 29))
+
+
+def test_slashed_dates_read_day_first_like_dotted_ones():
+    assert parse_block("24/12", TODAY) == day(date(2026, 12, 24))
+    assert parse_block("24/12/2026", TODAY) == day(date(2026, 12, 24))
+    assert parse_block("24/12..31/12", TODAY) == BlockRequest(date(2026, 12, 24), date(2026, 12, 31))
+    assert parse_block("24/12.2026", TODAY) == ParseError("BAD_DATE", "24/12.2026")  # mixed
+    assert parse_block("31/02", TODAY) == ParseError("BAD_DATE", "31/02")
+
+
+@pytest.mark.parametrize(
+    "typed", ["99999999999999999999", "1e9", "٣", "²", "-1", "٢٠٢٦-١٢-٢٤x", "²⁰²⁶-¹²-²⁴"]
+)
+def test_odd_numbers_where_a_date_belongs_are_a_clear_error(typed):
+    for parse in (parse_block, parse_agenda_period):
+        result = parse(typed, TODAY)
+        assert isinstance(result, ParseError) and result.code in ERROR_CODES, (parse, result)
+    assert isinstance(parse_special(typed + " 10:00-12:00", TODAY), ParseError)
