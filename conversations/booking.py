@@ -19,6 +19,7 @@ from conversations import waitlist_offers, waitlist_views
 from conversations.metrics import BOOKINGS
 from conversations.refusals import refusal
 from conversations.bounds_texts import out_of_range
+from conversations.paging import page_of
 from conversations.common import answer, caller, pressed, services, show
 from conversations.states import BROWSING, NOTE
 from core.appointments import client_appointment
@@ -56,7 +57,9 @@ async def on_provider_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     return BROWSING
 
 
-async def show_types(update: Update, context: ContextTypes.DEFAULT_TYPE, provider_id: int) -> None:
+async def show_types(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, provider_id: int, page: int = 0
+) -> None:
     t = caller(context).texts
     try:
         if not is_id(provider_id):  # a deep link's p9999999999: no row, and no query
@@ -68,15 +71,15 @@ async def show_types(update: Update, context: ContextTypes.DEFAULT_TYPE, provide
     today = local_date(services(context).clock(), zone(offer.provider.timezone))
     await show(
         update,
-        texts.choose_type(t, offer.provider, list(offer.types)),
-        keyboards.appointment_types(t, offer.provider, offer.types, today),
+        texts.choose_type(t, offer.provider, list(page_of(offer.types, page, keyboards.TYPES_PER_PAGE).items)),
+        keyboards.appointment_types(t, offer.provider, offer.types, today, page),
     )
 
 
 async def on_provider(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     data = pressed(update, cb.PickProvider)
     await answer(update)
-    await show_types(update, context, data.provider_id)
+    await show_types(update, context, data.provider_id, data.page if isinstance(data, cb.TypesPage) else 0)
     return BROWSING
 
 
@@ -192,6 +195,7 @@ async def show_day(
     appointment: int = 0,
     *,
     lead_text: str | None = None,
+    page: int = 0,
 ) -> None:
     who = caller(context)
     t = who.texts
@@ -220,6 +224,7 @@ async def show_day(
         keyboards.slots(
             t, offer.provider, appt_type, day, availability.slots, who.client.timezone, appointment,
             extra=None if appointment else waitlist_views.join_button(t, provider_id, type_id, day),
+            page=page,
         ),
     )
 
@@ -227,7 +232,8 @@ async def show_day(
 async def on_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     data = pressed(update, cb.ShowDay)
     await answer(update)
-    await show_day(update, context, data.provider_id, data.type_id, data.day, data.appointment)
+    page = data.page if isinstance(data, cb.DayPage) else 0
+    await show_day(update, context, data.provider_id, data.type_id, data.day, data.appointment, page=page)
     return BROWSING
 
 

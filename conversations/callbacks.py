@@ -160,6 +160,13 @@ class PickProvider(Callback):
     provider_id: int
 
 
+# A provider with more kinds of appointment than fit on one screen.
+@button("pt")
+@dataclass(frozen=True)
+class TypesPage(PickProvider):
+    page: int = 0
+
+
 @button("mo")
 @dataclass(frozen=True)
 class ShowMonth(Callback):
@@ -180,6 +187,13 @@ class ShowDay(Callback):
     type_id: int
     day: date
     appointment: int = 0
+
+
+# A day with more times than fit under one message (short types over long hours).
+@button("dq")
+@dataclass(frozen=True)
+class DayPage(ShowDay):
+    page: int = 0
 
 
 @button("sl")

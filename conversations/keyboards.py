@@ -29,6 +29,9 @@ from core.model import Provider, ProviderOffer
 
 PROVIDERS_PER_PAGE = 6
 SLOTS_PER_ROW = 3
+# Telegram refuses more than 100 buttons; a page stays well under with its navigation.
+SLOTS_PER_PAGE = 15 * SLOTS_PER_ROW
+TYPES_PER_PAGE = 12
 CLIENTS_PER_PAGE = 8
 
 
@@ -79,12 +82,15 @@ def providers(t: Texts, offers: Sequence[ProviderOffer], page: int) -> InlineKey
 
 
 def appointment_types(
-    t: Texts, provider: Provider, types: Sequence[AppointmentType], today: date
+    t: Texts, provider: Provider, types: Sequence[AppointmentType], today: date, page: int = 0
 ) -> InlineKeyboardMarkup:
+    shown = page_of(types, page, TYPES_PER_PAGE)
     rows = [
         [_button(a.name, cb.ShowMonth(provider.id, a.id, today.year, today.month))]  # type: ignore[arg-type]
-        for a in types
+        for a in shown.items
     ]
+    if shown.count > 1:
+        rows.append(_pager(shown, lambda n: cb.TypesPage(provider.id, n)))  # type: ignore[arg-type]
     rows.append([_button("« " + t._("Back"), cb.ProviderPage(0))])
     return InlineKeyboardMarkup(rows)
 
@@ -155,16 +161,20 @@ def slots(
     appointment: int = 0,
     *,
     extra: InlineKeyboardButton | None = None,
+    page: int = 0,
 ) -> InlineKeyboardMarkup:
-    """Slot buttons, three a row; ``extra`` (e.g. "join the waitlist") goes under them."""
+    """Slot buttons, three a row, paged; ``extra`` (e.g. "join the waitlist") goes under them."""
+    shown = page_of(starts, page, SLOTS_PER_PAGE)
     buttons = [
         _button(
             slot_label(t, start, client_zone, provider, appt_type),
             cb.PickSlot(provider.id, appt_type.id, start, appointment),  # type: ignore[arg-type]
         )
-        for start in starts
+        for start in shown.items
     ]
     rows = [buttons[i : i + SLOTS_PER_ROW] for i in range(0, len(buttons), SLOTS_PER_ROW)]
+    if shown.count > 1:
+        rows.append(_pager(shown, lambda n: cb.DayPage(provider.id, appt_type.id, day, appointment, n)))  # type: ignore[arg-type]
     if extra is not None:
         rows.append([extra])
     rows.append(

@@ -18,8 +18,10 @@ BIG = MAX_ID  # the largest id a column holds: every button must fit it in 64 by
 EXAMPLES = [
     cb.ProviderPage(3),
     cb.PickProvider(BIG),
+    cb.TypesPage(BIG, BIG),
     cb.ShowMonth(BIG, BIG, 2026, 12, BIG),
     cb.ShowDay(BIG, BIG, date(2026, 12, 31), BIG),
+    cb.DayPage(BIG, BIG, date(2026, 12, 31), BIG, BIG),
     cb.PickSlot(BIG, BIG, START, BIG),
     cb.AddNote(BIG, BIG, START),
     cb.ConfirmBooking(BIG, BIG, START, BIG),

@@ -404,3 +404,45 @@ def test_every_button_fits_in_64_bytes_and_decodes_with_huge_ids():
     assert month_days[-1] == cb.ShowDay(BIG, BIG, date(2026, 12, 31), BIG)
     assert [t for _, t in flat(markups[1])][:-1] == [cb.PickSlot(BIG, BIG, s, BIG) for s in starts]
     assert flat(markups[6])[0][1] == cb.MyAppointment(BIG)
+
+
+def _buttons(markup):
+    return [b for row in markup.inline_keyboard for b in row]
+
+
+def test_a_day_of_five_minute_slots_pages_and_every_slot_is_on_exactly_one_page():
+    day = date(2026, 12, 4)
+    starts = [datetime(2026, 12, 4, 0, 0, tzinfo=UTC) + timedelta(minutes=5 * n) for n in range(288)]
+    seen, page = [], 0
+    while True:
+        markup = keyboards.slots(EN, BERLIN, IN_PERSON, day, starts, "Asia/Kolkata", BIG, page=page)
+        buttons = _buttons(markup)
+        assert len(buttons) <= 100
+        assert all(len(b.callback_data.encode()) <= 64 for b in buttons)
+        pressed = [cb.decode(b.callback_data) for b in buttons]
+        seen += [p.start for p in pressed if isinstance(p, cb.PickSlot)]
+        turns = [p for p in pressed if isinstance(p, cb.DayPage)]
+        assert all((p.provider_id, p.type_id, p.day, p.appointment) == (BIG, BIG, day, BIG) for p in turns)
+        if not any(p.page == page + 1 for p in turns):
+            break
+        page += 1
+    assert seen == starts
+    # A stale or forged page number shows the nearest page there is.
+    last = keyboards.slots(EN, BERLIN, IN_PERSON, day, starts, None, page=10**6)
+    assert [cb.decode(b.callback_data).start for b in _buttons(last)
+            if isinstance(cb.decode(b.callback_data), cb.PickSlot)] == seen[-(288 % keyboards.SLOTS_PER_PAGE or keyboards.SLOTS_PER_PAGE):]
+
+
+def test_a_provider_with_many_kinds_of_appointment_pages_them():
+    types = [AppointmentType(n, BIG, f"Type {n}", 30) for n in range(1, 151)]
+    names, page = [], 0
+    while True:
+        markup = keyboards.appointment_types(EN, BERLIN, types, date(2026, 12, 4), page)
+        buttons = _buttons(markup)
+        assert len(buttons) <= 100
+        pressed = [cb.decode(b.callback_data) for b in buttons]
+        names += [b.text for b, p in zip(buttons, pressed) if isinstance(p, cb.ShowMonth)]
+        if not any(isinstance(p, cb.TypesPage) and p.page == page + 1 for p in pressed):
+            break
+        page += 1
+    assert names == [t.name for t in types]
