@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from conversations.markup import escape
 from conversations.common import caller, services, show
 from conversations.i18n import resolve_locale, texts_for
 from conversations.provider_common import ACTING_FOR, is_admin
@@ -91,7 +91,7 @@ async def cmd_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await show(
         update,
         t._("Provider {name} (#{id}) created. Send them this single-use link (valid 7 days):\n{link}").format(
-            name=escape(provider.name), id=provider.id, link=escape(link)
+            name=escape(provider.name), id=provider.id, link=escape(link, len(link))
         ),
     )
     return BROWSING

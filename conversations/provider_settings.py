@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
-from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from conversations.markup import escape
 from conversations import callbacks as cb
 from conversations import notifications
 from conversations import zone_change_texts as ztexts
@@ -333,7 +333,7 @@ async def on_setting_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         found = resolve_zone(text, t.locale)
         if isinstance(found, list):
             if found:
-                hint = t._("Which one? {zones}").format(zones=escape(", ".join(found)))
+                hint = t._("Which one? {zones}").format(zones=escape(", ".join(found), 1000))
             else:
                 hint = t._("I don't know “{query}”. Try a big city near you, e.g. Berlin.").format(
                     query=escape(text[:40]))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from html import escape
 
+from conversations.markup import escape
 from conversations.i18n import Texts
 from conversations.provider_texts import client_name
 from core.model import AgendaItem
