@@ -269,9 +269,14 @@ def share_location(t: Texts) -> ReplyKeyboardMarkup:
 
 
 def agenda(
-    t: Texts, provider: Provider, first: date, last: date, items: Sequence[AgendaItem], page: int = 0
+    t: Texts, provider: Provider, first: date, last: date, items: Sequence[AgendaItem], page: int = 0,
+    window: tuple[date, date] | None = None,
 ) -> InlineKeyboardMarkup:
-    """/agenda's buttons: the page's appointments (not cancelled ones), its pages, its periods."""
+    """/agenda's buttons: the page's appointments (not cancelled ones), its pages, its periods.
+
+    A period reaching outside ``window`` (core.bounds) gets no button: tapping it would
+    only be told to pick a date inside.
+    """
     shown = ptexts.agenda_page(items, page)
     rows = [
         [_button(_agenda_label(t, i, provider, first != last), cb.AgendaEntry(i.appointment.id))]  # type: ignore[arg-type]
@@ -282,6 +287,8 @@ def agenda(
         rows.append(_pager(shown, lambda n: cb.AgendaPage(first, last, n)))
     span = last - first + timedelta(days=1)
     periods = [(text, _shifted(first, last, step)) for text, step in (("«", -span), ("»", span))]
+    if window is not None:
+        periods = [(text, d) for text, d in periods if d and window[0] <= d[0] and d[1] <= window[1]]
     rows.append([_button(text, cb.AgendaDay(*dates)) for text, dates in periods if dates])
     return InlineKeyboardMarkup(rows)
 

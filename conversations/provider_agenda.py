@@ -44,8 +44,9 @@ async def _show_agenda(
     t = who.texts
     items = await agenda(services(context).uow(), who.provider.id, first, last)  # type: ignore[arg-type]
     waiting = await waiting_count(services(context).uow(), who.provider.id, first, last)  # type: ignore[arg-type]
+    today = local_date(services(context).clock(), zone(who.provider.timezone))
     await show(update, ptexts.agenda(t, who.provider, first, last, items, waiting, page),
-               keyboards.agenda(t, who.provider, first, last, items, page))
+               keyboards.agenda(t, who.provider, first, last, items, page, date_window(today)))
 
 
 @provider_only

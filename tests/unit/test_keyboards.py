@@ -446,3 +446,16 @@ def test_a_provider_with_many_kinds_of_appointment_pages_them():
             break
         page += 1
     assert names == [t.name for t in types]
+
+
+def test_the_agenda_offers_no_period_beyond_the_date_window():
+    window = (date(2025, 12, 1), date(2031, 11, 30))
+
+    def periods(first, last):
+        markup = keyboards.agenda(EN, BERLIN, first, last, [], 0, window)
+        return {b.text: cb.decode(b.callback_data) for b in _buttons(markup)}
+
+    at_end = periods(date(2031, 11, 30), date(2031, 11, 30))
+    assert "»" not in at_end and at_end["«"] == cb.AgendaDay(date(2031, 11, 29), date(2031, 11, 29))
+    week = periods(date(2025, 12, 1), date(2025, 12, 7))
+    assert "«" not in week and "»" in week
