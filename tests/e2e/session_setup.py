@@ -57,6 +57,9 @@ async def onboard_provider(session: Session, admin: Actor) -> Actor:
     await session.send(provider, "/settings")
     if await tap_first(session, provider, lambda b: isinstance(b, cb.SettingChoices), "confirm"):
         await tap_first(session, provider, lambda b: isinstance(b, cb.SetSetting), "hand")
+    # A morning digest, so the timed jobs render her day (type names with "<" and "&").
+    if await tap_first(session, provider, lambda b: isinstance(b, cb.SettingChoices), "morning"):
+        await tap_first(session, provider, lambda b: isinstance(b, cb.SetSetting), "08:00")
     async with session.engine.connect() as connection:  # type: ignore[attr-defined]
         row = (await connection.execute(text(
             "SELECT p.id, count(t.id) FROM providers p LEFT JOIN appointment_types t "
