@@ -214,6 +214,7 @@ class World:
             "provider_id": lambda: BIG_ID, "type_id": lambda: BIG_ID,
             "appointment_id": lambda: BIG_ID, "offer_id": lambda: BIG_ID, "appointment": lambda: BIG_ID,
             "extra": lambda: None,
+            "window": lambda: (DAY - timedelta(days=366), DAY + timedelta(days=5 * 366)),
         }
         if name not in table:
             raise AssertionError(f"{builder}: no hostile value for parameter {name!r}; add one here")
