@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
 from conversations.common import services
+from conversations.delivery import send_failure
 from conversations.i18n import Texts, resolve_locale, texts_for
 from conversations.texts import when
 from core.appointments import details_of
@@ -31,7 +32,8 @@ async def _send(bot: Bot, chat_id: int | None, text: str, markup: InlineKeyboard
     try:
         await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except TelegramError as exc:
-        log.warning("notice to chat %s not delivered: %s", chat_id, exc)
+        # Never resent: a notice that may have arrived must not arrive twice.
+        log.warning("notice to chat %s: %s (%r)", chat_id, send_failure(exc).value, exc)
 
 
 async def _load(context: ContextTypes.DEFAULT_TYPE, appointment_id: int) -> tuple[AppointmentDetails, Client] | None:

@@ -2,8 +2,10 @@
 
 PTB's JobQueue keeps nothing across restarts, so nothing is scheduled in memory:
 every poll claims what is due (core/reminders.py) and sends it. Failures are
-recorded on the outbox row: a flood limit or network error is retried later,
-a client who blocked the bot is marked unreachable, nothing is dropped silently.
+recorded on the outbox row: a flood limit, or a failure that surely never
+reached Telegram (conversations/delivery.py), is retried later; one that may
+have reached it (a timeout) is UNSURE and never resent; a client who blocked
+the bot is marked unreachable; nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from html import escape
 from aiolimiter import AsyncLimiter
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
 from conversations.common import answer, caller, pressed, services
+from conversations.delivery import SendFailure, flood_wait, send_failure, stopping
 from conversations.i18n import resolve_locale, texts_for
 from conversations.metrics import REMINDERS
 from conversations.states import BROWSING
@@ -39,11 +42,12 @@ from core.reminders import (
     still_due,
 )
 
-SENT, RETRY, FAILED, SKIPPED = (
+SENT, RETRY, FAILED, SKIPPED, UNSURE = (
     OutboxStatus.SENT.value,
     OutboxStatus.RETRY.value,
     OutboxStatus.FAILED.value,
     OutboxStatus.SKIPPED.value,
+    OutboxStatus.UNSURE.value,
 )
 
 log = logging.getLogger(__name__)
@@ -129,7 +133,7 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
             while True:
                 # No more than the pace can send before the deadline.
                 room = int((deadline - time.monotonic()) * _rate(context)) - queue.qsize()
-                if room <= 0:
+                if room <= 0 or stopping(context.bot_data):
                     return
                 now = svc.clock()
                 limit = min(BATCH, room)
@@ -149,6 +153,8 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
 
     async def send() -> None:
         while (job := await queue.get()) is not None:
+            if stopping(context.bot_data):
+                continue  # left claimed and QUEUED: after the lease it is sent by whoever runs
             await _pacer(context).acquire()
             try:
                 await _attempt(context, job)
@@ -178,19 +184,22 @@ async def _attempt(context: ContextTypes.DEFAULT_TYPE, job: ReminderJob) -> None
     status, error, next_at = SENT, None, None
     try:
         await context.bot.send_message(job.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except RetryAfter as exc:
-        wait = exc.retry_after if isinstance(exc.retry_after, timedelta) else timedelta(seconds=exc.retry_after)
-        status, error, next_at = RETRY, str(exc), now + wait
-    except Forbidden as exc:
-        status, error = FAILED, str(exc)
-        await _mark_unreachable(context, job, now)
-    except BadRequest as exc:
-        status, error = FAILED, str(exc)
-    except NetworkError as exc:
-        async with svc.uow() as unit:
-            attempts = await unit.outbox.attempts(job.outbox_id)
-        status, error = (RETRY, str(exc)) if attempts < MAX_ATTEMPTS else (FAILED, str(exc))
-        next_at = now + backoff(attempts) if status == RETRY else None
+    except TelegramError as exc:
+        error = str(exc) or type(exc).__name__  # a bare TimedOut says nothing
+        failure = send_failure(exc)
+        if failure is SendFailure.FLOOD:
+            status, next_at = RETRY, now + flood_wait(exc)  # type: ignore[arg-type]
+        elif failure is SendFailure.NOT_SENT:
+            async with svc.uow() as unit:
+                attempts = await unit.outbox.attempts(job.outbox_id)
+            status = RETRY if attempts < MAX_ATTEMPTS else FAILED
+            next_at = now + backoff(attempts) if status == RETRY else None
+        elif failure is SendFailure.MAYBE_SENT:
+            status = UNSURE  # Telegram may have it: sending again could double it
+        else:
+            status = FAILED
+            if failure is SendFailure.BLOCKED:
+                await _mark_unreachable(context, job, now)
     if status != SENT:
         log.warning("reminder %s ended %s: %s", job.key, status, error)
     await _finish(context, job, status, now, error=error, next_at=next_at)

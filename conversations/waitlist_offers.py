@@ -2,9 +2,15 @@
 
 Offers are rows in the database (core/waitlist.py). They are sent right after
 the change that freed the time, by the process that made it, and a JobQueue job
-polls for the rest: offers left unsent by a crash or a flood limit, offers that
-expired (their message is edited and the slot cascades to the next clients),
-and offers whose slot someone else booked (edited to "taken").
+polls for the rest: offers left unsent by a flood limit or a network failure
+that surely never reached Telegram, offers that expired (their message is
+edited and the slot cascades to the next clients), and offers whose slot
+someone else booked (edited to "taken").
+
+An offer is sent once: claiming it stamps ``notified_at``. A send that may have
+reached Telegram (a timeout: conversations/delivery.py) keeps the stamp with no
+message recorded — sent-unsure — so it is never sent again; it still expires
+after its two hours and the slot cascades as usual.
 """
 
 from __future__ import annotations
@@ -12,11 +18,12 @@ from __future__ import annotations
 import logging
 
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from conversations import waitlist_views as views
 from conversations.common import is_not_modified, services
+from conversations.delivery import SendFailure, send_failure, stopping
 from conversations.i18n import resolve_locale, texts_for
 from conversations.metrics import WAITLIST_OFFERS
 from core.model import OfferStatus, WaitlistOffer
@@ -42,6 +49,9 @@ async def publish(context: ContextTypes.DEFAULT_TYPE, changes: OfferChanges | No
             await _close_message(context, offer, OfferStatus.EXPIRED)
     svc = services(context)
     for offer in await claim_for_sending(svc.uow(), svc.clock()):
+        if stopping(context.bot_data):  # the bot is stopping: whoever runs next sends it
+            await release_unsent(svc.uow(), offer.id)  # type: ignore[arg-type]
+            continue
         await _send_offer(context, offer)
 
 
@@ -67,17 +77,19 @@ async def _send_offer(context: ContextTypes.DEFAULT_TYPE, offer: WaitlistOffer) 
             parse_mode=ParseMode.HTML,
             reply_markup=views.offer_keyboard(t, offer.id),  # type: ignore[arg-type]
         )
-    except Forbidden:
-        log.info("waitlist offer %s: client %s blocked the bot", offer.id, client.id)
-        async with svc.uow() as unit:
-            await unit.begin_write()
-            await unit.clients.mark_unreachable(client.id, svc.clock())  # type: ignore[arg-type]
-            await unit.commit()
-        return
     except TelegramError as exc:
-        # A flood limit or the network: unclaim it, so the next poll tries again.
-        log.warning("waitlist offer %s not sent, will retry: %s", offer.id, exc)
-        await release_unsent(svc.uow(), offer.id)  # type: ignore[arg-type]
+        failure = send_failure(exc)
+        if failure.may_retry:  # surely not delivered: unclaim it, the next poll sends it
+            log.warning("waitlist offer %s not sent, will retry: %s", offer.id, exc)
+            await release_unsent(svc.uow(), offer.id)  # type: ignore[arg-type]
+        elif failure is SendFailure.BLOCKED:
+            log.info("waitlist offer %s: client %s blocked the bot", offer.id, client.id)
+            async with svc.uow() as unit:
+                await unit.begin_write()
+                await unit.clients.mark_unreachable(client.id, svc.clock())  # type: ignore[arg-type]
+                await unit.commit()
+        else:  # maybe delivered, or refused for good: kept claimed, it expires as usual
+            log.warning("waitlist offer %s %s, not sent again: %r", offer.id, failure.value, exc)
         return
     WAITLIST_OFFERS.inc()
     await record_message(svc.uow(), offer.id, message.chat_id, message.message_id)  # type: ignore[arg-type]

@@ -116,6 +116,7 @@ class BotApiStandIn:
         }
         self._failures: dict[str, deque[ApiError]] = {}
         self._holds: dict[str, deque[Hold]] = {}
+        self._late_answers: dict[str, deque[Hold]] = {}
         self._ids = itertools.count(1)  # update ids, callback query ids, file ids
         self.updates = UpdateQueue(self.next_id)
         self.webhook = WebhookPush()  # after setWebhook, updates are POSTed to the bot
@@ -215,6 +216,13 @@ class BotApiStandIn:
         """Keep the next call of ``method`` waiting until ``release()``: a slow Telegram."""
         hold = Hold()
         self._holds.setdefault(method.lower(), deque()).append(hold)
+        return hold
+
+    def answer_late_next(self, method: str) -> Hold:
+        """Run the next call of ``method`` (a message is delivered), then keep its answer
+        until ``release()``: a Telegram that accepted a request whose answer is late."""
+        hold = Hold()
+        self._late_answers.setdefault(method.lower(), deque()).append(hold)
         return hold
 
     def add_method(self, name: str, impl: MethodImpl) -> None:
@@ -367,6 +375,11 @@ class BotApiStandIn:
             result = impl(self, params, files)
             if isinstance(result, Awaitable):
                 result = await result
+            late = self._late_answers.get(name.lower())
+            if late:
+                hold = late.popleft()
+                hold.started.set()
+                await hold.released.wait()
         except ApiError as error:
             call.error = error
             self.errors.append(call)
