@@ -62,12 +62,12 @@ async def demo_bot(database_url: str) -> AsyncIterator[tuple[Bot, object]]:
         await engine.dispose()
 
 
-async def run_seed(seed: int, steps: int, postgres: str | None) -> bool:
+async def run_seed(seed: int, steps: int, postgres: str | None, history: int) -> bool:
     with tempfile.TemporaryDirectory() as folder:
         url = postgres or f"sqlite+aiosqlite:///{Path(folder) / 'fuzz.db'}"
         began = time.monotonic()
         async with demo_bot(url) as (bot, engine):
-            session = Session(bot, engine, seed)
+            session = Session(bot, engine, seed, history)
             findings = await session.run(steps)
         print(session.report(findings, steps))
         print(f"({time.monotonic() - began:.0f} s)\n" + "=" * 100, flush=True)
@@ -79,10 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="the first seed (default: from the time)")
     parser.add_argument("--seeds", type=int, default=1, help="how many seeds, counting up from --seed")
     parser.add_argument("--steps", type=int, default=3000, help="random steps per seed")
+    parser.add_argument("--history", type=int, default=30, help="steps shown before a finding")
     parser.add_argument("--postgres", metavar="URL", help="run on this PostgreSQL database (emptied)")
     args = parser.parse_args(argv)
     first = args.seed if args.seed is not None else int(time.time()) % 1_000_000
-    clean = [asyncio.run(run_seed(seed, args.steps, args.postgres)) for seed in range(first, first + args.seeds)]
+    clean = [asyncio.run(run_seed(seed, args.steps, args.postgres, args.history)) for seed in range(first, first + args.seeds)]
     return 0 if all(clean) else 1
 
 

@@ -84,21 +84,25 @@ class Move:
     reason_for: tuple[str, int] | None = None  # ("client"|"provider", id) the actor was asked about
 
 
-def unexplained(before: dict[int, Row], after: dict[int, Row], move: Move) -> list[str]:
+def unexplained(
+    before: dict[int, Row], after: dict[int, Row], move: Move | list[Move]
+) -> list[str]:
+    """What changed that no move of the step explains (several moves: taps at once)."""
+    moves = move if isinstance(move, list) else [move]
     problems = []
     for appointment_id, now in after.items():
         was = before.get(appointment_id)
         if was is None:
-            if not _creates(move, now):
+            if not any(_creates(m, now) for m in moves):
                 problems.append(f"#{appointment_id} appeared ({now.status}, client {now.client_tg}, "
                                 f"provider {now.provider_id}) without a booking tap by its client")
-        elif (was.status, was.start, was.end) != (now.status, now.start, now.end) and not _explains(
-            move, was
+        elif (was.status, was.start, was.end) != (now.status, now.start, now.end) and not any(
+            _explains(m, was) for m in moves
         ):
             problems.append(f"#{appointment_id} {was.status} {was.start:%F %R} -> {now.status} "
                             f"{now.start:%F %R} without its confirming tap")
     for appointment_id, was in before.items():
-        if appointment_id not in after and not _is_forget_me(move, was):
+        if appointment_id not in after and not any(_is_forget_me(m, was) for m in moves):
             problems.append(f"#{appointment_id} vanished without its client's /forgetme")
     return problems
 

@@ -14,6 +14,7 @@ step it happened at and the steps before it, so it can be read and replayed.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 from collections import Counter, deque
@@ -43,7 +44,10 @@ from tests.e2e.session_journeys import book, fresh_client_books, manage
 from tests.e2e.session_setup import CLIENTS, onboard_provider
 
 KINDS = {"tap": 30, "command": 20, "text": 10, "stale": 7, "foreign": 6, "mutated": 7,
-         "location": 3, "reply": 3, "time": 2, "jobs": 3, "book": 6, "manage": 5}  # fmt: skip
+         "location": 3, "reply": 3, "time": 2, "jobs": 3, "book": 6, "manage": 5, "race": 3}  # fmt: skip
+# Taps worth racing: two people (or one tapping twice) at the same moment.
+RACED = (cb.ConfirmBooking, cb.ClaimOffer, cb.ProviderConfirm, cb.ProviderDecline, cb.ConfirmCancel,
+         cb.PickSlot, cb.BlockDecision, cb.ForgetMe, cb.ProviderComplete)  # fmt: skip
 HISTORY = 30
 REASON_EXPIRES = timedelta(minutes=15)  # a pending question's life (issue #12)
 
@@ -81,13 +85,14 @@ class Session:
     bot: object  # tests.e2e.conftest.Bot
     engine: object
     seed: int
+    history_length: int = HISTORY
     log: ErrorLog = field(default_factory=ErrorLog)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
         self.standin = self.bot.standin  # type: ignore[attr-defined]
         self.actors: list[Actor] = []
-        self.history: deque[str] = deque(maxlen=HISTORY)
+        self.history: deque[str] = deque(maxlen=self.history_length)
         self.findings: dict[tuple[str, str], Finding] = {}
         self.hints: dict[str, list[str]] = {"providers": ["1", "2", "3"], "invites": []}
         self.pending_reason: dict[int, tuple[tuple[str, int], object]] = {}
@@ -208,6 +213,30 @@ class Session:
             return await self.do_command(actor)
         await self.tap(actor, data, target, "taps forged data")
 
+    async def do_race(self, actor: Actor) -> None:
+        """A tap at the same moment as another: its owner's double tap, or someone else
+        tapping a copy of it (booking data names no client, so the copy books for them)."""
+        pool = [(a, m, label, data) for a in self.actors for m in a.user.bot_messages[-3:]
+                for label, data in _callbacks(m) if isinstance(cb.decode(data), RACED)]  # fmt: skip
+        if not pool:
+            return await self.do_book(actor)
+        owner, message, label, data = self.rng.choice(pool)
+        rival = owner if self.rng.random() < 0.4 else actor
+        target = message.message_id if rival is owner else self.own_message(rival)
+        if target is None:  # the rival has no message to tap on: the owner taps twice
+            rival, target = owner, message.message_id
+        button = cb.decode(data)
+        moves = [Move(p.id, p.role == "admin", button=button) for p in (owner, rival)]
+        for person in (owner, rival):
+            self.pending_reason.pop(person.id, None)
+
+        async def both() -> None:
+            await asyncio.gather(owner.user.tap_data(data, message.message_id),
+                                 rival.user.tap_data(data, target))  # fmt: skip
+
+        who = "double tap" if rival is owner else f"and {rival} at once"
+        await self.step(owner, f"taps {label!r} [{data}] on #{message.message_id}, {who}", both, moves)
+
     def own_message(self, actor: Actor) -> int | None:
         """A bot message in the actor's chat to carry a forged tap: Telegram takes taps only
         on messages that exist, though their data may be anything."""
@@ -240,7 +269,7 @@ class Session:
 
     # ------------------------------------------------------------------ one step, checked
 
-    async def step(self, actor: Actor | None, what: str, perform, move: Move | None = None,  # type: ignore[no-untyped-def]
+    async def step(self, actor: Actor | None, what: str, perform, move: Move | list[Move] | None = None,  # type: ignore[no-untyped-def]
                    *, expect_answer: bool = False):
         self.number += 1
         move = move or Move(actor.id if actor else 0, actor is not None and actor.role == "admin")
