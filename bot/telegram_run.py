@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 from urllib.parse import urlsplit
 
@@ -26,11 +26,44 @@ from bot.errors import BotStartError
 from bot.http_server import Webhook, http_app, start_http
 from bot.settings import Settings
 from conversations.common import Services
+from conversations.delivery import STOPPING
 from core.catalog import list_offers
 from core.providers import register_provider
 
 log = logging.getLogger(__name__)
 CONSOLE_USER_ID = 1001
+#: Stopping finishes what is under way for at most this long, all steps together.
+#: A reachable Bot API answers in milliseconds; an unreachable one holds every
+#: request for its timeouts (5 s each, 30 s waiting for a pooled connection), and
+#: whoever sent SIGTERM (Docker, systemd) kills what still runs after 10 s.
+STOP_SECONDS = 7.0
+#: Of which the poller's last getUpdates (it confirms what was fetched) may take this.
+POLLER_STOP_SECONDS = 2.0
+
+
+def _stop_deadline(application: Application) -> float:
+    """When stopping must be done; the first step of stopping starts the clock.
+
+    The mark in ``bot_data`` also tells the timed jobs to start no new send
+    (conversations/delivery.py).
+    """
+    if not application.bot_data.get(STOPPING):
+        application.bot_data[STOPPING] = asyncio.get_running_loop().time() + STOP_SECONDS
+    return float(application.bot_data[STOPPING])
+
+
+async def _bounded(application: Application, step: str, awaitable: Awaitable[object], cap: float | None = None) -> bool:
+    """Await ``awaitable`` until the stop deadline (or ``cap`` s); ``False`` (logged) if cut off."""
+    seconds = max(0.0, _stop_deadline(application) - asyncio.get_running_loop().time())
+    if cap is not None:
+        seconds = min(seconds, cap)
+    try:
+        async with asyncio.timeout(seconds):  # in this task: each step begins at once
+            await awaitable
+    except TimeoutError:
+        log.warning("stopping: %s still under way after %.1f s (is the Bot API reachable?); cut off", step, seconds)
+        return False
+    return True
 
 
 @contextlib.asynccontextmanager
@@ -48,13 +81,19 @@ async def started(application: Application) -> AsyncIterator[Application]:
         ) from None
     except NetworkError as exc:
         raise BotStartError(f"cannot reach the Telegram Bot API: {exc.message}") from None
-    await publish_commands(application)
+    application.bot_data.pop(STOPPING, None)  # an application may be started again
     try:
+        await publish_commands(application)
         await application.start()
         yield application
     finally:
         if application.running:
-            await application.stop()
+            if not await _bounded(application, "handling updates and jobs", application.stop()):
+                # What is left is cut: a reminder cut mid-send stays SENDING and
+                # becomes UNSURE after its lease (never resent); updates still
+                # being handled end with the process.
+                if application.job_queue is not None:
+                    await application.job_queue.stop(wait=False)
         await application.shutdown()
 
 
@@ -63,20 +102,35 @@ async def running(application: Application) -> AsyncIterator[Application]:
     """Started and long polling; the poller stops first on the way out."""
     async with started(application):
         try:
-            await application.updater.start_polling(drop_pending_updates=False)  # type: ignore[union-attr]
+            try:
+                await application.updater.start_polling(  # type: ignore[union-attr]
+                    drop_pending_updates=False, error_callback=_polling_failed
+                )
+            except TelegramError as exc:
+                raise BotStartError(f"cannot reach the Telegram Bot API: {exc.message}") from None
             yield application
         finally:
             if application.updater is not None and application.updater.running:
-                await application.updater.stop()
+                await _bounded(application, "the poller", application.updater.stop(), POLLER_STOP_SECONDS)
 
 
-async def _until_signalled() -> None:
+def _polling_failed(exc: TelegramError) -> None:
+    # PTB retries on its own (backoff up to 30 s); one line, not a traceback a second.
+    log.warning("polling for updates failed, retrying: %s", exc.message)
+
+
+def _stop_signal() -> asyncio.Event:
+    """Set by SIGINT or SIGTERM, from now on (start-up included)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
+
+
+async def _until_signalled() -> None:
+    await _stop_signal().wait()
 
 
 def _token(settings: Settings) -> str:
@@ -124,19 +178,53 @@ async def serving(
         hook = Webhook(urlsplit(url).path or "/", secret, application, store)
     async with (started(application) if hook is not None else running(application)):
         if webhook is not None:
-            await application.bot.set_webhook(webhook[0], secret_token=webhook[1], allowed_updates=Update.ALL_TYPES)
+            try:
+                await application.bot.set_webhook(
+                    webhook[0], secret_token=webhook[1], allowed_updates=Update.ALL_TYPES
+                )
+            except TelegramError as exc:
+                raise BotStartError(f"cannot set the webhook at the Telegram Bot API: {exc.message}") from None
         runner = await start_http(http_app(engine, hook), host, port) if port else None
         try:
             yield runner
         finally:
             if runner is not None:
-                await runner.cleanup()
+                await _bounded(application, "webhook requests", runner.cleanup())
 
 
 async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
-    """Polling (default) or webhook; /healthz and /metrics on SLOTBOT_HTTP_PORT either way."""
+    """Polling (default) or webhook; /healthz and /metrics on SLOTBOT_HTTP_PORT either way.
+
+    SIGINT/SIGTERM are watched from the start: during start-up (which may wait
+    on an unreachable Bot API for its timeouts) they abandon it at once; once
+    running, stopping is orderly and bounded (STOP_SECONDS).
+    """
     token = _token(settings)
     hook_settings = _webhook_settings(settings) if webhook else None
+    stop, live = _stop_signal(), asyncio.Event()
+    body = asyncio.ensure_future(_serve(settings, token, hook_settings, stop, live))
+    signalled = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({body, signalled}, return_when=asyncio.FIRST_COMPLETED)
+        if not body.done() and not live.is_set():
+            body.cancel()  # still starting: nothing under way to finish
+            log.warning("stopping before Slotbot was running")
+        await asyncio.wait({body}, timeout=None if live.is_set() else STOP_SECONDS)
+    finally:
+        signalled.cancel()
+        if not body.done():
+            body.cancel()
+    if not body.done() or body.cancelled():
+        log.warning("Slotbot stopped")
+        return
+    body.result()  # a start-up failure (BotStartError …) is raised here
+
+
+async def _serve(
+    settings: Settings, token: str, hook_settings: tuple[str, str] | None,
+    stop: asyncio.Event, live: asyncio.Event,
+) -> None:
+    webhook = hook_settings is not None
     async with open_app(settings) as app:
         application = build_application(
             token, Services(app.uow, app.clock, settings.admin_ids), api_url=settings.telegram_api_url,
@@ -151,8 +239,10 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
                 "Slotbot is running as @%s (%s); stop with Ctrl+C",
                 application.bot.username, "webhook" if webhook else "long polling",
             )
-            await _until_signalled()
+            live.set()
+            await stop.wait()
             log.warning("stopping: finishing what is under way")
+    log.warning("Slotbot stopped")
 
 
 async def run_workers(settings: Settings, count: int) -> None:
