@@ -184,3 +184,16 @@ async def test_an_offer_that_could_not_connect_is_sent_at_the_next_poll_once(rel
     await poll_waitlist(bot, start + timedelta(minutes=1))
     await poll_waitlist(bot, start + timedelta(minutes=2))
     assert len(offers_to(bot, 611)) == 1
+
+
+async def test_a_poll_while_the_bot_stops_sends_nothing_and_the_next_run_sends_it(relayed, engine):
+    from conversations.delivery import STOPPING
+
+    bot, _relay = relayed
+    await booked_monday_nine(bot, 503)
+    bot.application.bot_data[STOPPING] = 1.0  # what bot/telegram_run.py marks when a stop begins
+    await poll_reminders(bot, MONDAY_NINE_BERLIN - timedelta(hours=23))
+    assert await reminders_to(bot, 503) == [] and await outbox(engine) == []
+    del bot.application.bot_data[STOPPING]  # the next process
+    await poll_reminders(bot, MONDAY_NINE_BERLIN - timedelta(hours=23) + timedelta(minutes=1))
+    assert len(await reminders_to(bot, 503)) == 1
