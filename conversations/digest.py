@@ -6,12 +6,13 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
 from conversations import provider_texts as ptexts
 from conversations.common import services
+from conversations.delivery import SendFailure, send_failure
 from conversations.i18n import Texts, texts_for
 from conversations.markup import LIST_NAME_LIMIT, escape, fit, label
 from core.digest import Digest, claim_due_digests, release_digest
@@ -62,18 +63,23 @@ async def send_digests(context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(
                 digest.provider.telegram_user_id, text, parse_mode=ParseMode.HTML, reply_markup=markup  # type: ignore[arg-type]
             )
-        except (BadRequest, RetryAfter) as exc:
-            # Telegram refused it, so it was not delivered: the day is not done. The claim
-            # is given back and the next poll tries again (a few times at most).
+        except TelegramError as exc:
+            failure = send_failure(exc)
+            if failure is SendFailure.MAYBE_SENT or failure is SendFailure.BLOCKED:
+                # It may have arrived (a timeout after Telegram took it), or nobody reads
+                # it: never sent twice, the day is done.
+                log.warning("digest for provider %s not resent (%s): %s",
+                            digest.provider.id, failure.value, exc)
+                continue
+            # Surely not delivered (refused, flood, never left): the day is not done. The
+            # claim is given back and the next poll tries again; a refusal a few times only.
             for old in [k for k in refusals if k[1] != digest.day]:
                 del refusals[old]  # only today's count matters
             key = (digest.provider.id, digest.day)
-            refusals[key] = refusals.get(key, 0) + 1
-            retry = refusals[key] <= REFUSALS_RETRIED
-            log.warning("digest for provider %s refused (%s)%s", digest.provider.id, exc,
-                        "; retried at the next poll" if retry else "; given up for today")
+            if failure is SendFailure.REFUSED:
+                refusals[key] = refusals.get(key, 0) + 1
+            retry = refusals.get(key, 0) <= REFUSALS_RETRIED
+            log.warning("digest for provider %s not sent (%s: %s)%s", digest.provider.id,
+                        failure.value, exc, "; retried at the next poll" if retry else "; given up for today")
             if retry:
                 await release_digest(svc.uow(), digest)
-        except TelegramError as exc:
-            # A timeout may come after Telegram accepted the message: never send it twice.
-            log.warning("digest for provider %s maybe not delivered: %s", digest.provider.id, exc)

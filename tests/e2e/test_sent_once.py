@@ -197,3 +197,55 @@ async def test_a_poll_while_the_bot_stops_sends_nothing_and_the_next_run_sends_i
     del bot.application.bot_data[STOPPING]  # the next process
     await poll_reminders(bot, MONDAY_NINE_BERLIN - timedelta(hours=23) + timedelta(minutes=1))
     assert len(await reminders_to(bot, 503)) == 1
+
+
+# -- the morning digest -----------------------------------------------------------------------
+
+
+async def ana_wants_a_digest_at_eight(bot: Bot, user_id: int) -> None:
+    import dataclasses
+    from datetime import time
+
+    bot.user(user_id, "Ana Petrova")
+    async with bot.uow() as unit:
+        await unit.begin_write()
+        ana = await unit.providers.get(bot.provider_ids[0])
+        settings = dataclasses.replace(ana.settings, digest_time=time(8, 0))
+        await unit.providers.update(dataclasses.replace(ana, telegram_user_id=user_id, settings=settings))
+        await unit.commit()
+    bot.clock.now = datetime(2026, 11, 30, 7, 5, tzinfo=UTC)  # 08:05 in Berlin: due
+
+
+def digests_to(bot: Bot, user_id: int) -> list:
+    chat = bot.standin.chats.get(user_id)
+    return [m for m in (chat.messages if chat else []) if (m.text or "").startswith("☀️")]
+
+
+async def test_a_digest_that_could_not_connect_is_sent_at_the_next_poll_once(relayed):
+    from conversations.digest import send_digests
+
+    bot, relay = relayed
+    await ana_wants_a_digest_at_eight(bot, 621)
+    await relay.refuse()  # the request never leaves: the day's digest is not done
+    await send_digests(CallbackContext(bot.application))
+    assert digests_to(bot, 621) == []
+    await relay.start()
+    for _ in range(3):
+        await send_digests(CallbackContext(bot.application))
+    assert len(digests_to(bot, 621)) == 1
+
+
+async def test_a_digest_whose_answer_times_out_is_not_sent_again(relayed):
+    from conversations.digest import send_digests
+
+    bot, _relay = relayed
+    await ana_wants_a_digest_at_eight(bot, 622)
+    late = bot.standin.answer_late_next("sendMessage")
+    try:
+        await send_digests(CallbackContext(bot.application))
+    finally:
+        late.release()
+    for _ in range(3):
+        await send_digests(CallbackContext(bot.application))
+    assert len(digests_to(bot, 622)) == 1
+    assert len(bot.standin.calls_to("sendMessage")) == 1
