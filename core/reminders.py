@@ -38,7 +38,7 @@ class OutboxStatus(str, enum.Enum):
     SENT = "SENT"
     FAILED = "FAILED"  # given up (blocked by the user, a bad request, too many tries)
     SKIPPED = "SKIPPED"  # cancelled or moved between the claim and the send
-    UNSURE = "UNSURE"  # the sender died mid-send: maybe sent, so never resent
+    UNSURE = "UNSURE"  # the sender died mid-send, or the send timed out: maybe sent, so never resent
 
 
 class Recipient(str, enum.Enum):
