@@ -24,7 +24,9 @@ def chat_conversation() -> SharedConversationHandler:
     assert not clashing, f"client and provider text steps share states {clashing}"
     return conversation(
         NAME,
-        [*provider.routes(), *client.routes()],
+        # Last, any button nothing above understood (old, forged, foreign): it
+        # is a tap on another screen, so it too ends a pending question.
+        [*provider.routes(), *client.routes(), CallbackQueryHandler(preferences.on_expired)],
         {**client.TEXT_STEPS, **provider.TEXT_STEPS},
         idle_state=BROWSING,
         cancel=preferences.cmd_cancel,

@@ -128,7 +128,9 @@ async def show(
     the screen already shows what we want, so that is success.
     """
     query = update.callback_query
-    if query is not None and query.message is not None and not new_message:
+    # A message without text (the .ics document) cannot be edited into one.
+    editable = query is not None and query.message is not None and getattr(query.message, "text", None)
+    if editable and not new_message:
         if markup is None or isinstance(markup, InlineKeyboardMarkup):
             try:
                 await query.edit_message_text(

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 async def _send(bot: Bot, chat_id: int | None, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    if chat_id is None:
+    if chat_id is None or chat_id <= 0:  # a forgotten client keeps -id: nobody's chat
         return
     try:
         await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)

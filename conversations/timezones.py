@@ -108,7 +108,7 @@ def _coordinate(value: object, bound: float) -> float | None:
 def _loadable(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # OSError: "Europe" is a directory
         return False
     return True
 

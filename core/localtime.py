@@ -25,7 +25,7 @@ def zone(name: str) -> ZoneInfo:
     """The IANA zone called ``name``; :class:`UnknownTimeZone` when there is none."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Europe" is a directory
         raise UnknownTimeZone(name) from exc
 
 

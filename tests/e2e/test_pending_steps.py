@@ -187,3 +187,52 @@ async def test_completed_and_no_show_on_a_cancelled_appointment_say_so_once(bot,
     assert not bot.standin.open_callback_queries
     assert any(EN._("That is no longer possible.") in (m.text or "") for m in maria.bot_messages)
     no_failure(maria, tom)
+
+
+async def test_an_expired_button_ends_the_clients_pending_reason(bot):
+    tom = bot.user(801, "Tom")
+    appointment = await book_with_maria(bot, tom)
+    await tom.send("/my")
+    await tom.tap(0)
+    await tom.tap("❌ Cancel")
+    await tom.tap("Cancel and give a reason")
+    await tom.tap_data("1zz", tom.last.message_id)  # a button nothing understands any more
+    await tom.send("Berlin")
+    assert await status_of(bot, appointment.id) is AppointmentStatus.PENDING
+    assert not bot.standin.open_callback_queries
+    no_failure(tom)
+
+
+@pytest.mark.parametrize("data", ["1tz:Europe", "1tz:America", "1ss:tzc+Europe:1", "1ss:tzk+Asia:1"])
+async def test_a_forged_time_zone_that_is_a_folder_of_zones_is_refused_politely(bot, maria, data):
+    await maria.send("/settings")
+    await maria.tap_data(data, maria.last.message_id)
+    assert not bot.standin.open_callback_queries
+    no_failure(maria)
+    async with bot.uow() as unit:
+        assert (await unit.clients.by_telegram_id(800)).timezone is None
+        assert (await unit.providers.get(MARIA)).timezone == "Europe/Madrid"
+
+
+async def test_a_forgotten_client_is_told_nothing_when_the_provider_declines_later(bot, maria):
+    tom = bot.user(801, "Tom")
+    appointment = await book_with_maria(bot, tom)
+    notice = maria.last
+    bot.clock.now = appointment.start + timedelta(minutes=1)  # started, still a request
+    await tom.send("/forgetme")
+    await tom.tap(next(t for t in tom.last.button_texts if "delete" in t.lower() or "forget" in t.lower()))
+    await maria.tap("✖️ Decline", message=notice)
+    assert [e for e in bot.standin.errors if not e.injected] == []
+    no_failure(maria, tom)
+
+
+async def test_a_tap_under_the_calendar_file_sends_a_new_message_instead_of_editing_it(bot):
+    tom = bot.user(801, "Tom")
+    await book_with_maria(bot, tom)
+    await tom.send("/my")
+    await tom.tap(0)
+    await tom.tap(next(t for t in tom.last.button_texts if "calendar" in t.lower()))
+    document = next(m for m in reversed(tom.bot_messages) if m.document is not None)
+    await tom.tap_data("1my", document.message_id)  # forged: the document has no buttons
+    assert [e for e in bot.standin.errors if not e.injected] == []
+    assert not bot.standin.open_callback_queries
