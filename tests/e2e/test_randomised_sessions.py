@@ -25,11 +25,6 @@ SEED = 20261125
 STEPS = int(os.environ.get("SLOTBOT_SESSION_STEPS", "2000"))  # ~40 s alone here
 
 
-# Remove once these are fixed (found by this seed and scripts/fuzz-sessions, see issue #12):
-# a typed text still cancels after "Cancel with a reason" when an expired or unknown button
-# was tapped in between; a forged SetTimeZone("Europe") crashes (IsADirectoryError);
-# declining a started request of a client who used /forgetme messages chat -client_id.
-@pytest.mark.xfail(strict=False, reason="issue #12: defects the randomised run still finds")
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_randomised_session_breaks_nothing(bot, engine) -> None:
     session = Session(bot, engine, SEED)
