@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import socket
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -48,8 +49,14 @@ class Bot:
         return self.standin.user(user_id, first_name, language_code=language_code)
 
 
-@pytest.fixture
-async def bot(engine, clock) -> AsyncIterator[Bot]:
+@asynccontextmanager
+async def running_demo_bot(
+    engine, clock, *, api_url: Callable[[BotApiStandIn], Awaitable[str]] | None = None,
+) -> AsyncIterator[Bot]:
+    """The real Application on ``engine`` with the demo clinic, polling a fresh stand-in.
+
+    ``api_url`` (given the stand-in) may put something between the bot and it, e.g. a relay.
+    """
     uow = unit_of_work_factory(session_factory(engine), clock)
     provider_ids, type_ids = [], []
     for provider in DEMO_CLINIC:
@@ -58,16 +65,23 @@ async def bot(engine, clock) -> AsyncIterator[Bot]:
         type_ids.append([t.id for t in types])
     standin = BotApiStandIn()
     await standin.start()
-    application = build_application(
-        standin.token,
-        Services(uow, clock, frozenset({ADMIN_ID})),
-        api_url=standin.base_url,
-        on_update_done=standin.processed_hook,
-        poll_jobs=False,
-        rate_limiter=fast_rate_limiter(),
-    )
     try:
+        base_url = await api_url(standin) if api_url is not None else standin.base_url
+        application = build_application(
+            standin.token,
+            Services(uow, clock, frozenset({ADMIN_ID})),
+            api_url=base_url,
+            on_update_done=standin.processed_hook,
+            poll_jobs=False,
+            rate_limiter=fast_rate_limiter(),
+        )
         async with running(application):
             yield Bot(standin, clock, uow, provider_ids, type_ids, application)
     finally:
         await standin.stop()
+
+
+@pytest.fixture
+async def bot(engine, clock) -> AsyncIterator[Bot]:
+    async with running_demo_bot(engine, clock) as running_bot:
+        yield running_bot

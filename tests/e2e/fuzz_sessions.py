@@ -19,17 +19,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot.app import build_application
-from bot.demo import DEMO_CLINIC
-from bot.standin import BotApiStandIn
-from bot.telegram_run import running
-from conversations.common import Services
-from core.providers import register_provider
-from storage.engine import create_engine, session_factory
+from storage.engine import create_engine
 from storage.schema import upgrade_schema
-from storage.unit_of_work import unit_of_work_factory
 from tests.conftest import TABLES, Clock
-from tests.e2e.conftest import ADMIN_ID, Bot, fast_rate_limiter
+from tests.e2e.conftest import Bot, running_demo_bot
 from tests.e2e.sessions import Session
 
 
@@ -41,24 +34,10 @@ async def demo_bot(database_url: str) -> AsyncIterator[tuple[Bot, object]]:
     if engine.dialect.name == "postgresql":
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    clock = Clock()
-    uow = unit_of_work_factory(session_factory(engine), clock)
-    provider_ids, type_ids = [], []
-    for provider in DEMO_CLINIC:
-        registered, types = await register_provider(uow(), provider)
-        provider_ids.append(registered.id)
-        type_ids.append([t.id for t in types])
-    standin = BotApiStandIn()
-    await standin.start()
-    application = build_application(
-        standin.token, Services(uow, clock, frozenset({ADMIN_ID})), api_url=standin.base_url,
-        on_update_done=standin.processed_hook, poll_jobs=False, rate_limiter=fast_rate_limiter(),
-    )  # fmt: skip
     try:
-        async with running(application):
-            yield Bot(standin, clock, uow, provider_ids, type_ids, application), engine
+        async with running_demo_bot(engine, Clock()) as bot:
+            yield bot, engine
     finally:
-        await standin.stop()
         await engine.dispose()
 
 

@@ -15,21 +15,14 @@ import pytest
 from sqlalchemy import text
 from telegram.ext import CallbackContext
 
-from bot.app import build_application
-from bot.demo import DEMO_CLINIC
 from bot.standin import BotApiStandIn
-from bot.telegram_run import running
-from conversations.common import Services
 from conversations.i18n import texts_for
 from conversations.reminders import send_reminders
 from conversations.waitlist_offers import waitlist_job
 from core.booking import book_appointment, cancel_appointment
 from core.clients import get_or_create_client
-from core.providers import register_provider
 from core.waitlist import join_waitlist
-from storage.engine import session_factory
-from storage.unit_of_work import unit_of_work_factory
-from tests.e2e.conftest import Bot, fast_rate_limiter
+from tests.e2e.conftest import Bot, running_demo_bot
 from tests.e2e.unreachable import Relay
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -42,26 +35,20 @@ OFFER = "A time has freed up"
 
 @pytest.fixture
 async def relayed(engine, clock) -> AsyncIterator[tuple[Bot, Relay]]:
-    uow = unit_of_work_factory(session_factory(engine), clock)
-    provider_ids, type_ids = [], []
-    for provider in DEMO_CLINIC:
-        registered, types = await register_provider(uow(), provider)
-        provider_ids.append(registered.id)
-        type_ids.append([t.id for t in types])
-    standin = BotApiStandIn()
-    await standin.start()
-    relay = Relay(standin._require_port())
-    await relay.start()
-    application = build_application(
-        standin.token, Services(uow, clock), api_url=relay.base_url,
-        on_update_done=standin.processed_hook, poll_jobs=False, rate_limiter=fast_rate_limiter(),
-    )
+    relay: Relay | None = None
+
+    async def through_a_relay(standin: BotApiStandIn) -> str:
+        nonlocal relay
+        relay = Relay(standin._require_port())
+        await relay.start()
+        return relay.base_url
+
     try:
-        async with running(application):
-            yield Bot(standin, clock, uow, provider_ids, type_ids, application), relay
+        async with running_demo_bot(engine, clock, api_url=through_a_relay) as bot:
+            yield bot, relay  # type: ignore[misc]
     finally:
-        await relay.stop()
-        await standin.stop()
+        if relay is not None:
+            await relay.stop()
 
 
 async def reminders_to(bot: Bot, user_id: int) -> list[str]:
