@@ -64,11 +64,7 @@ def after_handler(handler: Handler, text_states: Collection[object]) -> Handler:
 
     @functools.wraps(handler)
     async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
-        state = await handler(update, context)
-        if state is None:
-            state = BROWSING
-        _mark(context, state, text_states)
-        return state
+        return await _run(handler, update, context, text_states)
 
     return wrapped
 
@@ -83,13 +79,20 @@ def text_step(handler: Handler, text_states: Collection[object]) -> Handler:
             forget_step(context)
             await show(update, step_expired(caller(context).texts))
             return BROWSING
-        state = await handler(update, context)
-        if state is None:
-            state = BROWSING
-        _mark(context, state, text_states)
-        return state
+        return await _run(handler, update, context, text_states)
 
     return wrapped
+
+
+async def _run(
+    handler: Handler, update: Update, context: ContextTypes.DEFAULT_TYPE, text_states: Collection[object]
+) -> object:
+    """Run ``handler``; what it returns (nothing: no question) is the chat's state, clock set."""
+    state = await handler(update, context)
+    if state is None:
+        state = BROWSING
+    _mark(context, state, text_states)
+    return state
 
 
 def _mark(context: ContextTypes.DEFAULT_TYPE, state: object, text_states: Collection[object]) -> None:

@@ -17,7 +17,7 @@ from conversations.digest import REFUSALS_RETRIED, send_digests
 from conversations.i18n import texts_for
 from core.booking import book_appointment
 from core.clients import find_client
-from tests.e2e.test_provider_journey import onboard
+from tests.e2e.test_provider_journey import lena_with_hours_and_a_type, onboard
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 EN = texts_for("en")
@@ -177,14 +177,7 @@ async def test_a_stale_or_forged_page_of_my_shows_a_page_that_exists(bot):
 
 
 async def test_the_provider_agenda_of_a_busy_day_pages(bot):
-    lena, _ = await onboard(bot)
-    await lena.send("/hours mon-fri 09:00-18:00")
-    await lena.send("/types")
-    await lena.tap("➕ Add a type")
-    for answer in ("Quick & <short>", "15", "free"):
-        await lena.send(answer)
-    await lena.tap("In person")
-    await lena.send("1")
+    lena = await lena_with_hours_and_a_type(bot, "mon-fri 09:00-18:00", ("Quick & <short>", "15", "free"))
     async with bot.uow() as unit:
         provider_id = (await unit.providers.by_telegram_id(lena.id)).id
         (kind,) = await unit.providers.types(provider_id)

@@ -147,12 +147,13 @@ async def book_with_lena(bot, client, day="30", time_label="9:00\u202fAM"):
     await client.tap("✅ Confirm")
 
 
-async def lena_with_hours_and_a_type(bot):
+async def lena_with_hours_and_a_type(bot, hours="mon-fri 09:00-12:00", kind=("Check-up", "30", "50 EUR")):
+    """Lena onboarded, with weekly ``hours`` and one in-person type: ``kind`` is (name, minutes, price)."""
     lena, _ = await onboard(bot)
-    await lena.send("/hours mon-fri 09:00-12:00")
+    await lena.send(f"/hours {hours}")
     await lena.send("/types")
     await lena.tap("➕ Add a type")
-    for answer in ("Check-up", "30", "50 EUR"):
+    for answer in kind:
         await lena.send(answer)
     await lena.tap("In person")
     await lena.send("1")

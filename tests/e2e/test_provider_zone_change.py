@@ -10,7 +10,7 @@ import pytest
 
 from conversations.i18n import texts_for
 from core.model import AppointmentStatus
-from tests.e2e.test_provider_journey import book_with_lena, onboard
+from tests.e2e.test_provider_journey import book_with_lena, lena_with_hours_and_a_type, onboard
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 EN = texts_for("en")
@@ -18,14 +18,7 @@ EXPIRED = EN._("This menu has expired.")
 
 
 async def lena_with_two_bookings(bot):
-    lena, _ = await onboard(bot)
-    await lena.send("/hours mon-fri 09:00-17:00")
-    await lena.send("/types")
-    await lena.tap("➕ Add a type")
-    for answer in ("Check-up", "30", "50 EUR"):
-        await lena.send(answer)
-    await lena.tap("In person")
-    await lena.send("1")
+    lena = await lena_with_hours_and_a_type(bot, "mon-fri 09:00-17:00")
     tom, anna = bot.user(801, "Tom"), bot.user(802, "Anna")
     await book_with_lena(bot, tom, day="30", time_label="9:00\u202fAM")  # 03:00 in New York
     await book_with_lena(bot, anna, day="30", time_label="4:00\u202fPM")  # 10:00 in New York
