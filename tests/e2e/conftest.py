@@ -49,6 +49,15 @@ class Bot:
         return self.standin.user(user_id, first_name, language_code=language_code)
 
 
+@pytest.fixture
+async def standin() -> AsyncIterator[BotApiStandIn]:
+    """A Bot API stand-in on its own, for tests that run the bot as a real process."""
+    server = BotApiStandIn()
+    await server.start()
+    yield server
+    await server.stop()
+
+
 @asynccontextmanager
 async def running_demo_bot(
     engine, clock, *, api_url: Callable[[BotApiStandIn], Awaitable[str]] | None = None,

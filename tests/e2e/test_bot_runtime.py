@@ -11,7 +11,6 @@ from sqlalchemy import text
 
 from bot.app import build_application
 from bot.demo import DEMO_CLINIC
-from bot.standin import BotApiStandIn
 from bot.telegram_run import running
 from conversations.common import Services
 from conversations.i18n import texts_for
@@ -22,14 +21,6 @@ from tests.e2e.conftest import fast_rate_limiter
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 EN = texts_for("en")
-
-
-@pytest.fixture
-async def standin():
-    server = BotApiStandIn()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -26,14 +26,6 @@ DEADLINE = 10.0
 
 
 @pytest.fixture
-async def standin():
-    server = BotApiStandIn()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def relay(standin):
     relay = Relay(standin._require_port())
     await relay.start()
