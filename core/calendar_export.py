@@ -15,7 +15,7 @@ their copy event by event. So what matters is what lets a *subscriber* see chang
 
 Building, escaping and line folding are ``icalendar``'s job, as in
 :mod:`conversations.ics` (the client's single-appointment file), whose PRODID and
-UID form this module shares. Storage fills :class:`FeedBooking` rows for the window
+``appointment-<id>@<host>`` UID form this module shares. Storage fills :class:`FeedBooking` rows for the window
 :func:`feed_window` names; nothing here reads a clock or a database.
 """
 

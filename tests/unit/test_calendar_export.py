@@ -64,6 +64,10 @@ def only(data: bytes):
     return event
 
 
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
 def uid(appointment_id: int) -> str:
     return f"appointment-{appointment_id}@{HOST}"
 
@@ -155,7 +159,8 @@ def test_every_booking_round_trips_its_instants_status_and_sequence(drawn):
 @given(BOOKING_LISTS)
 def test_our_own_reader_sees_exactly_the_uncancelled_bookings_as_busy(drawn):
     window = feed_window(NOW)
-    busy = busy_intervals(feed(*drawn), "Europe/Berlin", window.since, datetime(2036, 1, 2, tzinfo=UTC))
+    until = datetime(2036, 1, 2, tzinfo=UTC)
+    busy = busy_intervals(feed(*drawn), "Europe/Berlin", window.since, until)
     assert sorted((i.start, i.end) for i in busy) == sorted(
         (b.start.astimezone(UTC), b.end.astimezone(UTC))
         for b in drawn if b.status is not Status.CANCELLED)
@@ -165,7 +170,7 @@ def test_our_own_reader_on_a_mixed_week():
     mix = [
         booking(1, status=Status.PENDING),
         booking(2, status=Status.CANCELLED, cancelled_at=NOW - timedelta(days=2),
-                start=datetime(2027, 3, 23, 9, tzinfo=UTC), end=datetime(2027, 3, 23, 10, tzinfo=UTC)),
+                start=utc(2027, 3, 23, 9), end=utc(2027, 3, 23, 10)),
         booking(3, status=Status.COMPLETED, start=NOW - timedelta(days=3),
                 end=NOW - timedelta(days=3) + timedelta(hours=1)),
         booking(4, status=Status.NO_SHOW, start=NOW - timedelta(days=1),
@@ -178,8 +183,8 @@ def test_our_own_reader_on_a_mixed_week():
     assert [(i.start, i.end, i.uid.split("@")[0]) for i in busy] == [
         (NOW - timedelta(days=3), NOW - timedelta(days=3, hours=-1), "appointment-3"),
         (NOW - timedelta(days=1), NOW - timedelta(hours=23, minutes=30), "appointment-4"),
-        (datetime(2027, 3, 22, 9, tzinfo=UTC), datetime(2027, 3, 22, 9, 45, tzinfo=UTC), "appointment-1"),
-        (datetime(2027, 3, 28, 8, tzinfo=UTC), datetime(2027, 3, 28, 9, tzinfo=UTC), "appointment-5"),
+        (utc(2027, 3, 22, 9), utc(2027, 3, 22, 9, 45), "appointment-1"),
+        (utc(2027, 3, 28, 8), utc(2027, 3, 28, 9), "appointment-5"),  # 10:00 CEST
     ]
 
 
@@ -228,7 +233,8 @@ def test_a_reschedule_keeps_the_uid_and_raises_the_sequence():
 def test_window_keeps_the_last_thirty_days_and_the_future():
     def ended(days_ago: float, appointment_id: int) -> FeedBooking:
         end = NOW - timedelta(days=days_ago)
-        return booking(appointment_id, start=end - timedelta(hours=1), end=end, status=Status.COMPLETED)
+        return booking(appointment_id, start=end - timedelta(hours=1), end=end,
+                       status=Status.COMPLETED)
 
     far = booking(4, start=NOW + timedelta(days=365), end=NOW + timedelta(days=365, hours=1))
     found = events(feed(ended(31, 1), ended(29, 2), ended(0.5, 3), far))
