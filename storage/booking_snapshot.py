@@ -21,13 +21,12 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import Date, Integer, bindparam, text
+from sqlalchemy import Date, Integer
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import TextClause
 
 from core.model import (
     ACTIVE_STATUSES,
@@ -43,6 +42,7 @@ from core.model import (
     WeeklyInterval,
 )
 from storage import mapping
+from storage.driver_sql import DriverStatement, transaction_connection
 from storage.orm import UTCDateTime
 from storage.repositories import SqlAppointmentRepository
 
@@ -110,37 +110,44 @@ SELECT {{row}}({", ".join(f"p.{c}" for c in _PROVIDER)}) AS provider,
 _JSON = {"sqlite": ("json_group_array", "json_array"), "postgresql": ("json_agg", "json_build_array")}
 
 
-@cache
-def _statement(dialect: str) -> TextClause:
-    agg, row = _JSON[dialect]
-    return text(_SQL.format(agg=agg, row=row)).bindparams(
-        bindparam("provider", type_=Integer),
-        bindparam("type", type_=Integer),
-        bindparam("client", type_=Integer),
-        *(bindparam(n, type_=UTCDateTime) for n in ("start", "now", "busy_floor", "busy_from", "busy_to")),
-        bindparam("first_day", type_=Date),
-        bindparam("last_day", type_=Date),
-    )
+def packed(sql: str) -> Callable[[str], str]:
+    """``sql`` with ``{agg}`` / ``{row}`` as each database names its JSON functions."""
+
+    def for_dialect(dialect: str) -> str:
+        agg, row = _JSON[dialect]
+        return sql.format(agg=agg, row=row)
+
+    return for_dialect
+
+
+_SNAPSHOT = DriverStatement(
+    packed(_SQL),
+    provider=Integer(), type=Integer(), client=Integer(),
+    start=UTCDateTime(), now=UTCDateTime(), busy_floor=UTCDateTime(), busy_from=UTCDateTime(),
+    busy_to=UTCDateTime(), first_day=Date(), last_day=Date(),
+)
 
 
 async def read_booking_snapshot(
     session: AsyncSession, *, provider_id: int, type_id: int, client_id: int,
     start: datetime, now: datetime,
 ) -> BookingSnapshot:
-    connection = await session.connection()
-    row = (await connection.execute(_statement(connection.dialect.name), {
-        "provider": provider_id, "type": type_id, "client": client_id, "start": start, "now": now,
-        "busy_floor": start - BUSY_MARGIN - MAX_APPOINTMENT_LENGTH,
-        "busy_from": start - BUSY_MARGIN, "busy_to": start + BUSY_MARGIN,
-        "first_day": start.date() - _DATES_AROUND, "last_day": start.date() + _DATES_AROUND,
-    })).one_or_none()
+    # Under the lock, so in the transaction that took it (the session's connection).
+    row = await _SNAPSHOT.fetchone(
+        await transaction_connection(session),
+        provider=provider_id, type=type_id, client=client_id, start=start, now=now,
+        busy_floor=start - BUSY_MARGIN - MAX_APPOINTMENT_LENGTH,
+        busy_from=start - BUSY_MARGIN, busy_to=start + BUSY_MARGIN,
+        first_day=start.date() - _DATES_AROUND, last_day=start.date() + _DATES_AROUND,
+    )
     if row is None:
         return BookingSnapshot(None, None, False, False, None, 0, (), ())
-    provider = _cached(_provider, row.provider)
-    appt_type = None if row.appt_type is None else _cached(_appt_type, row.appt_type)
-    client_known, client_blocked, held_id, active_future = _json(row.standing)
-    weekly, overrides = _cached(_weekly, row.weekly), _cached(_overrides, row.overrides)
-    busy = tuple(BusyPeriod(_utc(s), _utc(e), t) for s, e, t in _rows(row.busy))
+    provider_json, type_json, standing, weekly_json, overrides_json, busy_json, waiting_json = row
+    provider = _cached(_provider, provider_json)
+    appt_type = None if type_json is None else _cached(_appt_type, type_json)
+    client_known, client_blocked, held_id, active_future = _json(standing)
+    weekly, overrides = _cached(_weekly, weekly_json), _cached(_overrides, overrides_json)
+    busy = tuple(BusyPeriod(_utc(s), _utc(e), t) for s, e, t in _rows(busy_json))
     if appt_type is not None:
         buffer = provider.settings.buffer
         if buffer > BUSY_MARGIN or appt_type.duration + buffer > BUSY_MARGIN:
@@ -153,7 +160,7 @@ async def read_booking_snapshot(
         held = await SqlAppointmentRepository(session).get(held_id)
     waiting = tuple(
         WaitlistEntry(i, provider_id, type_id, client_id, _date(d), z, _utc(c))
-        for i, d, z, c in sorted(_rows(row.waiting), key=lambda e: (e[1], e[0]))
+        for i, d, z, c in sorted(_rows(waiting_json), key=lambda e: (e[1], e[0]))
     )
     return BookingSnapshot(
         calendar=ProviderCalendar(provider, weekly, overrides),

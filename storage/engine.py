@@ -10,16 +10,17 @@ recipe for pysqlite/aiosqlite transaction control.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from storage.sqlite_driver import LOOP_BUSY_TIMEOUT_SECONDS, loop_thread_connector
+from storage.sqlite_driver import LOOP_BUSY_TIMEOUT_SECONDS, LoopThreadConnection, loop_thread_connector
 
 #: Connections older than this are replaced when checked out (idle-timeout proxies, restarts).
 POSTGRES_RECYCLE_SECONDS = 600
@@ -141,7 +142,21 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection):  # type: ignore[no-untyped-def]
         write = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+        driver = connection.connection.driver_connection
+        if isinstance(driver, LoopThreadConnection):
+            # Straight to SQLite on this thread (every booking begins here; the
+            # execution layer cost more than SQLite's own work), announced to
+            # statement counters like any statement.
+            for listener in connection.dispatch.before_cursor_execute:
+                listener(connection, None, statement, (), None, False)
+            try:
+                driver.run_now(statement)
+            except sqlite3.Error as error:
+                # As SQLAlchemy would have raised it ("database is locked" is waited out).
+                raise DBAPIError.instance(statement, (), error, sqlite3.Error) from error
+        else:
+            connection.exec_driver_sql(statement)
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, tuple_, update
+import asyncpg
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +21,7 @@ from core.model import (
     Client,
 )
 from storage import mapping
+from storage.driver_sql import DriverStatement, sqlstate, transaction_connection
 from storage.orm import AppointmentRow, AppointmentTypeRow, ClientRow
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
@@ -159,13 +162,13 @@ class SqlAppointmentRepository:
             values["seat_group"] = await self._seat_group(appointment)
         else:
             values["seat_group"] = _seat_group(appointment, appt_type.max_participants)
-        connection = await self._session.connection()
         try:
-            result = await connection.execute(_INSERT, values)
-        except IntegrityError as exc:
+            row = await _INSERT.fetchone(await transaction_connection(self._session), **values)
+        except (IntegrityError, asyncpg.IntegrityConstraintViolationError, sqlite3.IntegrityError) as exc:
             _raise_slot_taken_if_excluded(exc)
             raise
-        appointment.id = result.scalar_one()
+        assert row is not None
+        appointment.id = row[0]
         return appointment
 
     async def save(self, appointment: Appointment) -> None:
@@ -249,10 +252,20 @@ def _seat_group(appointment: Appointment, max_participants: int) -> str | None:
     return f"{appointment.type_id}@{appointment.start.isoformat()}"
 
 
-def _raise_slot_taken_if_excluded(exc: IntegrityError) -> None:
-    if getattr(exc.orig, "sqlstate", None) == _EXCLUSION_VIOLATION:
+def _raise_slot_taken_if_excluded(exc: Exception) -> None:
+    if sqlstate(exc) == _EXCLUSION_VIOLATION:
         raise SlotTaken("the slot was taken by a concurrent booking") from exc
 
 
 _TABLE = AppointmentRow.__table__
-_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+# Sent to the driver (storage/driver_sql.py): the one write of every booking.
+_INSERT_COLUMNS = (
+    "provider_id", "client_id", "type_id", "starts_at", "ends_at", "status", "notes", "created_at",
+    "updated_at", "cancelled_at", "cancel_reason", "cancelled_by", "late_cancel", "start_set_at",
+    "seat_group",
+)
+_INSERT = DriverStatement(
+    f"INSERT INTO appointments ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _INSERT_COLUMNS)}) RETURNING id",
+    **{c: _TABLE.c[c].type for c in _INSERT_COLUMNS},
+)

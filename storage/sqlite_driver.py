@@ -57,6 +57,12 @@ class LoopThreadConnection(aiosqlite.Connection):
     def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
         return self._connect().__await__()  # no worker thread to start
 
+    def run_now(self, statement: str) -> None:
+        """Run a statement that returns nothing (``BEGIN``) from synchronous code."""
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        self._connection.execute(statement)
+
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import SessionTransaction
 
 from core.model import BookingSnapshot
 from storage.booking_snapshot import read_booking_snapshot
+from storage.driver_sql import transaction_connection
 from storage.engine import WRITE_OPTION, sqlite_write_lock
 from storage.outbox import SqlOutboxRepository
 from storage.providers import SqlProviderRepository
@@ -165,7 +166,9 @@ class SqlUnitOfWork:
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _GLOBAL_WRITE_LOCK}
             )
             return
-        connection = await session.connection()
+        # Through SQLAlchemy, not the driver: its asyncpg adapter begins the
+        # transaction on a statement it runs (storage/driver_sql.py).
+        connection = await transaction_connection(session)
         await connection.execute(_LOCK_PROVIDER, {"id": provider_id})
 
     async def commit(self) -> None:
