@@ -189,16 +189,38 @@ def _candidates(
     candidates: set[datetime] = set()
     for wall_start, wall_end in _intervals(calendar, day, overrides):
         limit = end_instant(wall_end, tz)
-        wall = wall_start
-        while wall < wall_end:
-            start = start_instant(wall, tz)
-            wall += step
-            if start is None or start < earliest or start + duration > limit:
+        for start in _grid(wall_start, wall_end, limit, step, tz):
+            if start < earliest or start + duration > limit:
                 continue
             if any(start < w.end and start + duration > w.start for w in blocks):
                 continue
             candidates.add(start)
     return candidates
+
+
+def _grid(
+    wall_start: datetime, wall_end: datetime, limit: datetime, step: timedelta, tz: ZoneInfo
+) -> Iterable[datetime]:
+    """The UTC instants of the wall times ``wall_start + k * step`` below ``wall_end``
+    (rule 3: one in a DST gap is skipped, one in a fold is its first reading)."""
+    first = start_instant(wall_start, tz)
+    # Most intervals (at most a day long) keep one UTC offset from start to end:
+    # then the walk is a plain step in UTC, and converting every wall time (the
+    # month view converts ~700) is not needed. No zone changes its offset twice
+    # within a day, so equal offsets at both ends mean none in between.
+    if first is not None and wall_end - wall_start <= timedelta(days=1):
+        offset = wall_start - first.replace(tzinfo=None)
+        if wall_end - limit.replace(tzinfo=None) == offset:
+            count = -((wall_start - wall_end) // step)  # steps strictly below wall_end
+            return [first + n * step for n in range(count)]
+    found = []
+    wall = wall_start
+    while wall < wall_end:
+        start = start_instant(wall, tz)
+        wall += step
+        if start is not None:
+            found.append(start)
+    return found
 
 
 def _is_candidate(

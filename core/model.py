@@ -157,6 +157,19 @@ class ProviderCalendar:
 
 
 @dataclass(frozen=True)
+class CalendarWindow:
+    """What listing one provider's slots in a UTC window needs, read at once.
+
+    ``busy`` holds every active appointment overlapping the window (as
+    ``AppointmentRepository.busy_between`` gives it).
+    """
+
+    calendar: ProviderCalendar | None  # None: no such provider
+    appt_type: AppointmentType | None  # None: no type with that id (any provider's)
+    busy: tuple[BusyPeriod, ...]
+
+
+@dataclass(frozen=True)
 class BookingSnapshot:
     """What deciding one booking needs, read at once under the provider's write lock.
 

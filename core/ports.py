@@ -15,6 +15,7 @@ from core.model import (
     AppointmentType,
     BookingSnapshot,
     BusyPeriod,
+    CalendarWindow,
     Client,
     Invite,
     NewProvider,
@@ -37,6 +38,14 @@ class ProviderRepository(Protocol):
     async def calendar(self, provider_id: int) -> ProviderCalendar | None: ...
 
     async def appointment_type(self, type_id: int) -> AppointmentType | None: ...
+
+    async def calendar_window(
+        self, provider_id: int, type_id: int, busy_from: datetime, busy_to: datetime
+    ) -> CalendarWindow:
+        """:meth:`calendar`, :meth:`appointment_type` and the appointments busy in
+        ``busy_from``…``busy_to`` (``AppointmentRepository.busy_between``), read together:
+        every screen of the booking calendar needs the three."""
+        ...
 
     async def offers(self) -> list[ProviderOffer]:
         """Active providers with their active appointment types."""

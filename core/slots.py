@@ -18,7 +18,7 @@ from core.availability import (
     slots_between,
 )
 from core.errors import NotFound
-from core.model import AppointmentType, ProviderCalendar
+from core.model import AppointmentType, BusyPeriod, CalendarWindow, ProviderCalendar
 from core.ports import UnitOfWork
 
 
@@ -35,14 +35,26 @@ async def load_bookable(
     return calendar, appt_type
 
 
+def _bookable(
+    window: CalendarWindow, provider_id: int, type_id: int
+) -> tuple[ProviderCalendar, AppointmentType, tuple[BusyPeriod, ...]]:
+    if window.calendar is None:
+        raise NotFound("provider", provider_id)
+    if window.appt_type is None or window.appt_type.provider_id != provider_id:
+        raise NotFound("appointment type", type_id)
+    return window.calendar, window.appt_type, window.busy
+
+
 async def get_days_availability(
     uow: UnitOfWork, provider_id: int, type_id: int, first: date, last: date, now: datetime
 ) -> list[DayAvailability]:
     """Availability of each provider-local date from ``first`` to ``last`` inclusive."""
+    # The window's UTC bounds depend on the provider's zone, which is read with
+    # everything else: one read for every zone the world has (a day either side).
+    start, end = busy_window("UTC", first - timedelta(days=1), last + timedelta(days=1))
     async with uow:
-        calendar, appt_type = await load_bookable(uow, provider_id, type_id)
-        start, end = busy_window(calendar.provider.timezone, first, last)
-        busy = await uow.appointments.busy_between(provider_id, start, end)
+        window = await uow.providers.calendar_window(provider_id, type_id, start, end)
+    calendar, appt_type, busy = _bookable(window, provider_id, type_id)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     if not appt_type.is_active:
         return [DayAvailability(day, DayStatus.CLOSED, ()) for day in days]
@@ -100,10 +112,10 @@ async def get_slots_between(
 ) -> list[datetime]:
     """Offered UTC starts in ``[start, end)``: e.g. one day of the *client's* calendar."""
     async with uow:
-        calendar, appt_type = await load_bookable(uow, provider_id, type_id)
-        busy = await uow.appointments.busy_between(
-            provider_id, start - timedelta(days=2), end + timedelta(days=2)
+        window = await uow.providers.calendar_window(
+            provider_id, type_id, start - timedelta(days=2), end + timedelta(days=2)
         )
+    calendar, appt_type, busy = _bookable(window, provider_id, type_id)
     if not appt_type.is_active:
         return []
     return slots_between(calendar, appt_type, busy, start, end, now)

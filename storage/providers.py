@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.model import (
     AppointmentType,
+    CalendarWindow,
     Invite,
     NewProvider,
     Provider,
@@ -18,7 +19,7 @@ from core.model import (
     ScheduleOverride,
     WeeklyInterval,
 )
-from storage import mapping
+from storage import mapping, screen_reads
 from storage.orm import (
     AppointmentTypeRow,
     ClientBlockRow,
@@ -127,43 +128,19 @@ class SqlProviderRepository:
         )
         return bool(result.rowcount)
 
-    # The catalogue is read on every /book and provider tap: plain rows (Core),
-    # not ORM objects, which cost an identity map and instance state per row.
+    # The catalogue is read on every /book and provider tap, the calendar
+    # window on every screen after: one statement each (storage/screen_reads.py).
     async def offers(self) -> list[ProviderOffer]:
-        providers = await self._session.execute(
-            select(ProviderRow.__table__).where(ProviderRow.is_active.is_(True)).order_by(ProviderRow.id)
-        )
-        types = await self._session.execute(
-            select(AppointmentTypeRow.__table__)
-            .join(ProviderRow, ProviderRow.id == AppointmentTypeRow.provider_id)
-            .where(AppointmentTypeRow.is_active.is_(True), ProviderRow.is_active.is_(True))
-            .order_by(AppointmentTypeRow.id)
-        )
-        by_provider: dict[int, list[AppointmentType]] = {}
-        for row in types:
-            by_provider.setdefault(row.provider_id, []).append(mapping.appointment_type(row))  # type: ignore[arg-type]
-        return [
-            ProviderOffer(mapping.provider(p), tuple(by_provider.get(p.id, ())))  # type: ignore[arg-type]
-            for p in providers
-        ]
+        return await screen_reads.offers(self._session)
 
     async def offer(self, provider_id: int) -> ProviderOffer | None:
-        provider = (
-            await self._session.execute(
-                select(ProviderRow.__table__).where(
-                    ProviderRow.id == provider_id, ProviderRow.is_active.is_(True)
-                )
-            )
-        ).first()
-        if provider is None:
-            return None
-        types = await self._session.execute(
-            select(AppointmentTypeRow.__table__)
-            .where(AppointmentTypeRow.provider_id == provider_id, AppointmentTypeRow.is_active.is_(True))
-            .order_by(AppointmentTypeRow.id)
-        )
-        return ProviderOffer(
-            mapping.provider(provider), tuple(mapping.appointment_type(t) for t in types)  # type: ignore[arg-type]
+        return await screen_reads.offer(self._session, provider_id)
+
+    async def calendar_window(
+        self, provider_id: int, type_id: int, busy_from: datetime, busy_to: datetime
+    ) -> CalendarWindow:
+        return await screen_reads.calendar_window(
+            self._session, provider_id, type_id, busy_from, busy_to
         )
 
     async def appointment_type(self, type_id: int) -> AppointmentType | None:

@@ -20,7 +20,7 @@ from core.model import (
     BusyPeriod,
     Client,
 )
-from storage import mapping
+from storage import mapping, screen_reads
 from storage.driver_sql import DriverStatement, sqlstate, transaction_connection
 from storage.orm import AppointmentRow, AppointmentTypeRow, ClientRow
 
@@ -40,13 +40,8 @@ class SqlClientRepository:
         return None if row is None else mapping.client(row)
 
     async def by_telegram_id(self, telegram_user_id: int) -> Client | None:
-        # Once for every update (who is asking): a plain row, not an ORM object.
-        row = (
-            await self._session.execute(
-                select(ClientRow.__table__).where(ClientRow.telegram_user_id == telegram_user_id)
-            )
-        ).first()
-        return None if row is None else mapping.client(row)  # type: ignore[arg-type]
+        # Once for every update (who is asking): one statement to the driver.
+        return await screen_reads.client_by_telegram_id(self._session, telegram_user_id)
 
     async def add(self, client: Client) -> Client:
         row = ClientRow(

@@ -36,6 +36,7 @@ from core.model import (
     AppointmentType,
     BookingSnapshot,
     BusyPeriod,
+    CalendarWindow,
     Client,
     NewProvider,
     Provider,
@@ -139,6 +140,14 @@ class FakeProviderRepository(_Repository):
 
     async def appointment_type(self, type_id: int) -> AppointmentType | None:
         return self._data.types.get(type_id)
+
+    async def calendar_window(
+        self, provider_id: int, type_id: int, busy_from: datetime, busy_to: datetime
+    ) -> CalendarWindow:
+        busy = await self._uow.appointments.busy_between(provider_id, busy_from, busy_to)
+        return CalendarWindow(
+            await self.calendar(provider_id), await self.appointment_type(type_id), tuple(busy)
+        )
 
     async def offer(self, provider_id: int) -> ProviderOffer | None:
         provider = self._data.providers.get(provider_id)
