@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -314,3 +315,50 @@ class ChatLeaseRow(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarFeedRow(Base):
+    """A provider's own iCalendar feed; ``url`` is a secret (see migration 0007)."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expanded_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    busy_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (
+        Index("ix_calendar_feeds_provider", "provider_id"),
+        Index("ix_calendar_feeds_attempt", "last_attempt_at"),
+    )
+
+
+class CalendarBusyRow(Base):
+    """A busy interval (a piece of one, at most a day long) read from a feed: no titles."""
+
+    __tablename__ = "calendar_busy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("calendar_feeds.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(Integer)  # the feed's, for the range read
+    uid: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ck_calendar_busy_span"),
+        Index("ix_calendar_busy_provider_start", "provider_id", "starts_at"),
+        Index("ix_calendar_busy_feed", "feed_id"),
+    )

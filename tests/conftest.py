@@ -30,6 +30,8 @@ POSTGRES_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("SLOTBOT_REQUIRE_POSTGRES", "").lower() in ("1", "true", "yes")
 
 TABLES = (
+    "calendar_busy",
+    "calendar_feeds",
     "tg_chat_leases",
     "tg_conversations",
     "tg_user_data",
