@@ -40,10 +40,23 @@ class BusyInterval:
     uid: str  # the event's UID (with the instance's start for a recurring one)
 
 
+@dataclass(frozen=True)
+class FeedContents:
+    events: int  # event instances expanded for the window, free and cancelled ones included
+    busy: list[BusyInterval]
+
+
 def busy_intervals(
     data: bytes | str, provider_zone: str, first: datetime, last: datetime
 ) -> list[BusyInterval]:
     """The busy intervals of feed ``data`` overlapping ``first``…``last`` (aware instants)."""
+    return read_feed(data, provider_zone, first, last).busy
+
+
+def read_feed(
+    data: bytes | str, provider_zone: str, first: datetime, last: datetime
+) -> FeedContents:
+    """:func:`busy_intervals`, with how many event instances the window held."""
     first, last = require_utc(first, "first"), require_utc(last, "last")
     tz = zone(provider_zone)
     try:
@@ -61,7 +74,7 @@ def busy_intervals(
         interval = _busy(event, tz)
         if interval is not None and interval.start < last and interval.end > first:
             found.add(interval)
-    return sorted(found)
+    return FeedContents(len(events), sorted(found))
 
 
 def _busy(event: icalendar.cal.Component, tz: ZoneInfo) -> BusyInterval | None:

@@ -11,9 +11,12 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 
-#: No appointment is longer: lets storage bound its range queries from below.
+#: No appointment is longer, and no stored busy time either (a calendar's longer
+#: busy interval is kept in pieces this long): lets storage bound its range
+#: queries from below.
 MAX_APPOINTMENT_MINUTES = 24 * 60
 MAX_APPOINTMENT_LENGTH = timedelta(minutes=MAX_APPOINTMENT_MINUTES)
 
@@ -175,8 +178,9 @@ class BookingSnapshot:
 
     Cut to that one start, so that it stays one small read: ``calendar`` holds the
     weekly hours but only the overrides of the dates around the start (two days
-    either side of its UTC date), ``busy`` at least every active appointment able
-    to collide with it (buffers included), and ``waiting`` the client's entries
+    either side of its UTC date), ``busy`` at least every active appointment and
+    calendar feed busy time able to collide with it (buffers included), and
+    ``waiting`` the client's entries
     for this provider and type on those dates. Never use it to list slots.
     """
 
@@ -212,7 +216,9 @@ class Client:
 
 @dataclass(frozen=True)
 class BusyPeriod:
-    """An active appointment as availability sees it."""
+    """Time a provider is taken, as availability sees it: an active appointment, or
+    (``type_id`` None) a busy interval of the provider's own calendar feed, which
+    is never a group session's seat to share."""
 
     start: datetime
     end: datetime
@@ -333,3 +339,36 @@ class WaitlistOffer:
     notified_at: datetime | None = None  # claimed for sending (once)
     chat_id: int | None = None
     message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CalendarFeed:
+    """A provider's own calendar (an iCalendar URL) whose busy times block slots.
+
+    ``url`` is a secret — whoever has it reads the whole calendar — so it is
+    never logged and never shown whole (``host`` is). A failed sync keeps the
+    busy set of the last good one and records ``last_error`` from
+    ``error_since``; ``error_told_at`` says the provider has heard of it.
+    """
+
+    id: int | None
+    provider_id: int
+    url: str
+    created_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt_at: datetime | None = None  # any sync, failed ones included
+    last_sync_at: datetime | None = None  # the last one that reached the feed (200 or 304)
+    expanded_until: datetime | None = None  # the stored busy set covers up to here
+    event_count: int = 0  # event instances read at the last change
+    busy_count: int = 0  # busy intervals stored from them
+    last_error: str | None = None
+    error_since: datetime | None = None
+    error_told_at: datetime | None = None
+
+    @property
+    def host(self) -> str:
+        try:
+            return urlsplit(self.url.strip()).hostname or "?"
+        except ValueError:  # never for a URL that passed the check when it was added
+            return "?"

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from core.model import (
     Appointment,
     AppointmentType,
     BookingSnapshot,
     BusyPeriod,
+    CalendarFeed,
     CalendarWindow,
     Client,
     Invite,
@@ -28,6 +29,9 @@ from core.model import (
     OfferStatus,
     WeeklyInterval,
 )
+
+if TYPE_CHECKING:  # the feed reader loads icalendar: not on every process start
+    from core.calendar_feed import BusyInterval
 
 
 class ProviderRepository(Protocol):
@@ -128,7 +132,8 @@ class AppointmentRepository(Protocol):
     async def busy_between(
         self, provider_id: int, start: datetime, end: datetime, *, exclude_id: int | None = None
     ) -> list[BusyPeriod]:
-        """Active appointments of a provider overlapping ``[start, end)``."""
+        """What holds a provider's time in ``[start, end)``: active appointments and the
+        busy intervals of the provider's calendar feeds (``type_id`` None)."""
         ...
 
     async def active_for_client_at(
@@ -259,6 +264,48 @@ class WaitlistRepository(Protocol):
     async def set_message(self, offer_id: int, chat_id: int, message_id: int) -> None: ...
 
 
+class CalendarFeedRepository(Protocol):
+    """A provider's calendar feeds, their sync state and the busy intervals read from them."""
+
+    async def add(self, feed: CalendarFeed) -> CalendarFeed: ...
+
+    async def get(self, feed_id: int) -> CalendarFeed | None: ...
+
+    async def listed(self, provider_id: int | None = None) -> list[CalendarFeed]:
+        """The feeds of one provider (of all with ``None``), by id."""
+        ...
+
+    async def remove(self, feed_id: int) -> None:
+        """The feed and its busy intervals."""
+        ...
+
+    async def due(self, attempted_before: datetime, now: datetime, limit: int) -> list[int]:
+        """Feeds not tried since ``attempted_before`` nor leased at ``now``, longest waiting first."""
+        ...
+
+    async def claim(self, feed_id: int, token: str, now: datetime, until: datetime) -> bool:
+        """Lease the feed to ``token`` until ``until`` unless a lease runs at ``now``:
+        of several processes, exactly one wins."""
+        ...
+
+    async def finish(self, feed: CalendarFeed, token: str) -> bool:
+        """Store the sync state of ``feed`` and end the lease, only if ``token`` still
+        holds it (False: another process took over, or the feed was removed)."""
+        ...
+
+    async def replace_busy(
+        self, feed_id: int, provider_id: int, busy: Sequence[BusyInterval]
+    ) -> None:
+        """The feed's busy set becomes ``busy`` (each at most MAX_APPOINTMENT_LENGTH)."""
+        ...
+
+    async def busy(self, feed_id: int) -> list[BusyInterval]:
+        """The feed's stored busy intervals, by start."""
+        ...
+
+    async def mark_error_told(self, feed_id: int, now: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One business transaction. Leaving the block without ``commit()`` rolls back.
 
@@ -272,6 +319,7 @@ class UnitOfWork(Protocol):
     appointments: AppointmentRepository
     outbox: OutboxRepository
     waitlist: WaitlistRepository
+    feeds: CalendarFeedRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -47,6 +47,7 @@ from core.model import (
     WaitlistOffer,
     WeeklyInterval,
 )
+from tests.unit.fake_calendar import FakeCalendarFeedRepository, FeedState
 from tests.unit.fake_snapshot import booking_snapshot
 
 
@@ -65,6 +66,7 @@ class _State:
     blocked: set[tuple[int, int]] = field(default_factory=set)  # (provider, client)
     waitlist: dict[int, WaitlistEntry] = field(default_factory=dict)
     offers: dict[int, WaitlistOffer] = field(default_factory=dict)
+    calendar: FeedState = field(default_factory=FeedState)
 
 
 class FakeStore:
@@ -382,6 +384,7 @@ class FakeUnitOfWork:
         self.clients = FakeClientRepository(self)
         self.appointments = FakeAppointmentRepository(self)
         self.waitlist = FakeWaitlistRepository(self)
+        self.feeds = FakeCalendarFeedRepository(self)
         self.begin_write_calls: list[int | None] = []
         self.committed = False
         self._commit_error = commit_error
