@@ -11,7 +11,8 @@ The rules (numbered as in the contract, issue #3):
    time; nonexistent starts are skipped, ambiguous ones mean the first
    occurrence; a slot lasts ``duration`` real minutes and ends no later than the
    interval's end instant.
-4. PENDING and CONFIRMED bookings block, widened by the buffer on both sides.
+4. PENDING and CONFIRMED bookings block, widened by the buffer on both sides;
+   so do the busy times of the provider's own calendar feeds.
 5. Group types share one start between up to ``max_participants`` bookings.
 6. Nothing before ``now + min_notice``; no date after local today + max advance.
 7. Results are sorted, unique UTC instants.
@@ -116,8 +117,11 @@ class _BusyIndex:
         for booking in self._busy[low:]:
             if booking.start >= end + buffer:
                 break
-            if booking.type_id == appt_type.id and booking.start == start:
-                seats_taken += 1  # rule 5: same type, same start share the slot
+            same_session = booking.start == start and booking.type_id == appt_type.id
+            # Rule 5: same type, same start share the slot. A calendar's busy time
+            # (no type) is never a seat, even for a type without an id yet.
+            if same_session and booking.type_id is not None:
+                seats_taken += 1
             elif start < booking.end + buffer and end > booking.start - buffer:
                 return False  # rule 4
         return seats_taken < appt_type.max_participants

@@ -3,8 +3,8 @@
 Everything the booking rules look at comes back in one row of JSON values built
 by the database: the provider with its settings, the appointment type, the
 client's standing (known, blocked, the booking it holds at that start, how many
-it has), and the lists (weekly hours, overrides, nearby bookings, waitlist
-entries). One statement instead
+it has), and the lists (weekly hours, overrides, nearby bookings and the busy times of
+the provider's calendar feeds, waitlist entries). One statement instead
 of nine: each statement costs a round trip (PostgreSQL) or a few hops to the
 driver's thread (aiosqlite), and all of it happens while other bookings of the
 provider wait for the lock.
@@ -67,11 +67,17 @@ SELECT {pr.provider_row("p")}{{text}} AS provider,
           FROM schedule_overrides o
          WHERE o.provider_id = :provider AND o.date >= :first_day AND o.date <= :last_day
        ) AS overrides,
-       (SELECT {{agg}}({{row}}(a.starts_at, a.ends_at, a.type_id))
-          FROM appointments a
-         WHERE a.provider_id = :provider AND a.starts_at >= :busy_floor
-           AND a.starts_at < :busy_to AND a.ends_at > :busy_from
-           AND a.status IN ({pr.ACTIVE})) AS busy,
+       (SELECT {{agg}}({{row}}(b.starts_at, b.ends_at, b.type_id))
+          FROM (SELECT a.starts_at, a.ends_at, a.type_id
+                  FROM appointments a
+                 WHERE a.provider_id = :provider AND a.starts_at >= :busy_floor
+                   AND a.starts_at < :busy_to AND a.ends_at > :busy_from
+                   AND a.status IN ({pr.ACTIVE})
+                UNION ALL
+                SELECT c.starts_at, c.ends_at, NULL
+                  FROM calendar_busy c
+                 WHERE c.provider_id = :provider AND c.starts_at >= :busy_floor
+                   AND c.starts_at < :busy_to AND c.ends_at > :busy_from) b) AS busy,
        (SELECT {{agg}}({{row}}(e.id, e.date, e.zone, e.created_at))
           FROM waitlist_entries e
          WHERE e.client_id = :client AND e.provider_id = :provider AND e.type_id = :type

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import Integer, cast, func, null, select, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,7 @@ from core.model import (
 )
 from storage import mapping, screen_reads
 from storage.driver_sql import DriverStatement, sqlstate, transaction_connection
-from storage.orm import AppointmentRow, AppointmentTypeRow, ClientRow
+from storage.orm import AppointmentRow, AppointmentTypeRow, CalendarBusyRow, ClientRow
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 # SQLSTATE of an exclusion-constraint violation: the database's own guard
@@ -118,19 +118,30 @@ class SqlAppointmentRepository:
         # A UTC range on the (provider_id, starts_at) index: never DATE(), which
         # needs a time zone the database does not know. No appointment is longer
         # than MAX_APPOINTMENT_LENGTH, which bounds the index range from below
-        # (without it every older row of the provider would be read).
-        query = select(
+        # (without it every older row of the provider would be read); calendar
+        # busy intervals are stored in pieces no longer, on an index alike.
+        floor = start - MAX_APPOINTMENT_LENGTH
+        booked = select(
             AppointmentRow.starts_at, AppointmentRow.ends_at, AppointmentRow.type_id
         ).where(
             AppointmentRow.provider_id == provider_id,
-            AppointmentRow.starts_at >= start - MAX_APPOINTMENT_LENGTH,
+            AppointmentRow.starts_at >= floor,
             AppointmentRow.starts_at < end,
             AppointmentRow.ends_at > start,
             AppointmentRow.status.in_(_ACTIVE),
         )
         if exclude_id is not None:
-            query = query.where(AppointmentRow.id != exclude_id)
-        rows = await self._session.execute(query)
+            booked = booked.where(AppointmentRow.id != exclude_id)
+        # One statement for both: the month view stays one range read.
+        from_feeds = select(
+            CalendarBusyRow.starts_at, CalendarBusyRow.ends_at, cast(null(), Integer)
+        ).where(
+            CalendarBusyRow.provider_id == provider_id,
+            CalendarBusyRow.starts_at >= floor,
+            CalendarBusyRow.starts_at < end,
+            CalendarBusyRow.ends_at > start,
+        )
+        rows = await self._session.execute(union_all(booked, from_feeds))
         return [BusyPeriod(s, e, t) for s, e, t in rows]
 
     async def active_for_client_at(

@@ -45,6 +45,7 @@ def booking_snapshot(
         buffer = provider.settings.buffer
         reach_from, reach_to = start - buffer, start + appt_type.duration + buffer
         busy = tuple(a.as_busy() for a in active if a.end > reach_from and a.start < reach_to)
+        busy += tuple(data.calendar.busy_of_provider(provider_id, reach_from, reach_to))
     return BookingSnapshot(
         calendar=calendar,
         appt_type=appt_type,

@@ -8,7 +8,8 @@ rollback-unless-commit of :class:`storage.unit_of_work.SqlUnitOfWork`.
 The repositories mirror ``storage/repositories.py``: they hand out copies (as the
 SQL ones map rows to fresh dataclasses), so changing a loaded ``Appointment``
 changes nothing until ``save()``; ``busy_between`` returns PENDING and CONFIRMED
-appointments overlapping ``[start, end)``; ids come from per-table counters that a
+appointments overlapping ``[start, end)`` and the calendar feeds' busy times
+(``tests/unit/fake_calendar.py``); ids come from per-table counters that a
 rollback does not rewind (like PostgreSQL sequences); a second client with the
 same Telegram id breaks a unique constraint.
 
@@ -202,7 +203,7 @@ class FakeAppointmentRepository(_Repository):
             and a.start < end
             and a.end > start
             and (exclude_id is None or a.id != exclude_id)
-        ]
+        ] + self._data.calendar.busy_of_provider(provider_id, start, end)
 
     async def active_for_client_at(
         self, client_id: int, provider_id: int, type_id: int, start: datetime
