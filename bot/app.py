@@ -22,6 +22,7 @@ from bot.rate_limits import PerChatRateLimiter
 from bot.update_processing import PerChatUpdateProcessor
 from conversations.chat import chat_conversation, outside_conversation
 from conversations.digest import DIGEST_JOB, DIGEST_POLL_SECONDS, send_digests
+from conversations.feed_sync_job import FEED_SYNC_FIRST_SECONDS, FEED_SYNC_JOB, feed_sync_job
 from conversations.reminders import REMINDER_JOB, REMINDER_POLL_SECONDS, send_reminders
 from conversations.waitlist_offers import WAITLIST_JOB, WAITLIST_POLL_SECONDS, waitlist_job
 from conversations.common import CONTEXT_TYPES, CallerUnavailable, Services, resolve_caller
@@ -107,6 +108,11 @@ def build_application(
             forget_old_updates, interval=3600, first=60, name="forget-old-updates",
             data=persistence.store,
         )
+        if services.feeds is not None:
+            application.job_queue.run_repeating(
+                feed_sync_job, interval=services.feeds.sync_every, first=FEED_SYNC_FIRST_SECONDS,
+                name=FEED_SYNC_JOB,
+            )
     return application
 
 

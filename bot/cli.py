@@ -28,13 +28,14 @@ from bot import logs
 from bot.bootstrap import App, open_app
 from bot.cli_args import check_date, check_instant, check_now, day, instant, positive_number
 from bot.cli_args import provider_type, row_id, telegram_id
+from bot.cli_calendar import add_calendar_commands
 from bot.cli_invite import check_invite_args, make_invite
 from bot.cli_notices import Change, tell
 from bot.clock import utc_now
 from bot.provider_import import ProviderFileError, read_provider_file
 from bot.settings import Settings
 from bot.errors import BotStartError, UsageError
-from bot.json_views import describe, utc_iso
+from bot.json_views import Reported, describe, utc_iso
 from core.booking import book, cancel_appointment, reschedule_appointment
 from core.clients import get_or_create_client
 from core.errors import BookingError, InvalidProviderData, InvalidTransition, NotFound
@@ -144,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="json: the file to write; csv: a folder for one file per table")
     export.add_argument("--provider", type=row_id, help="only this provider's data")
     export.set_defaults(handler=ops.export_command)
+
+    add_calendar_commands(commands, _Parser)
     return parser
 
 
@@ -283,10 +286,13 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(EXIT_FAILED, f"cannot reach the database: {exc}")
     except KeyboardInterrupt:
         return _fail(130, "interrupted")
+    code = EXIT_OK
+    if isinstance(result, Reported):
+        result, code = result.output, result.exit_code
     if result is not None:
         json.dump(result, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
-    return EXIT_OK
+    return code
 
 
 if __name__ == "__main__":

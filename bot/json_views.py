@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from core.localtime import require_utc
@@ -26,3 +27,12 @@ def describe(appointment: Appointment) -> dict[str, object]:
 
 def utc_iso(instant: datetime) -> str:
     return require_utc(instant).replace(tzinfo=None).isoformat() + "Z"
+
+
+@dataclass(frozen=True)
+class Reported:
+    """Output printed like any other, with an exit code of its own: ``calendar sync``
+    prints every feed's result and exits 1 when one of them failed."""
+
+    output: object
+    exit_code: int

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         description="Updates one process handles at once; the database pool is sized to fit them",
     )
 
+    calendar_sync_minutes: int = Field(
+        default=10, ge=1, le=24 * 60,
+        description="How often each provider's calendar feeds are fetched",
+    )
+
     bot_api_connections: int = Field(
         default=8, ge=1, le=256,
         description="Connections to the Bot API; each request holds one for a round trip",

@@ -23,6 +23,7 @@ from bot.app import build_application, publish_commands
 from bot.bootstrap import App, open_app
 from bot.demo import DEMO_CLINIC
 from bot.errors import BotStartError
+from bot.feed_access import feed_access
 from bot.http_server import Webhook, http_app, start_http
 from bot.settings import Settings
 from conversations.common import Services
@@ -227,7 +228,8 @@ async def _serve(
     webhook = hook_settings is not None
     async with open_app(settings) as app:
         application = build_application(
-            token, Services(app.uow, app.clock, settings.admin_ids), api_url=settings.telegram_api_url,
+            token, Services(app.uow, app.clock, settings.admin_ids, feeds=feed_access(settings)),
+            api_url=settings.telegram_api_url,
             shared_chats=webhook, reminder_rate=settings.reminders_per_second,
             concurrent_updates=settings.concurrent_updates,
             bot_api_connections=settings.bot_api_connections,
@@ -299,7 +301,7 @@ async def run_console(settings: Settings, *, language: str = "en") -> None:
             application = build_application(
                 standin.token,
                 # The console's person is an admin: /invite and /act show the provider side.
-                Services(app.uow, app.clock, frozenset({CONSOLE_USER_ID})),
+                Services(app.uow, app.clock, frozenset({CONSOLE_USER_ID}), feeds=feed_access(settings)),
                 api_url=standin.base_url,
                 on_update_done=standin.processed_hook,
             )

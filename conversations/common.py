@@ -22,6 +22,7 @@ from core.ports import UnitOfWork
 
 if TYPE_CHECKING:
     from conversations.provider_common import Acting
+    from core.calendar_sync import FeedAccess
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,13 @@ def pressed(update: Update, kind: type[ButtonT]) -> ButtonT:
 
 @dataclass(frozen=True)
 class Services:
-    """Handed to handlers through ``bot_data``: storage, the one clock, who is admin."""
+    """Handed to handlers through ``bot_data``: storage, the one clock, who is admin, and
+    the network side of calendar feeds (None: feeds are not synced by this bot)."""
 
     uow: Callable[[], UnitOfWork]
     clock: Callable[[], datetime]
     admin_ids: frozenset[int] = frozenset()
+    feeds: FeedAccess | None = None
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -50,8 +50,8 @@ MAX_FEEDS_PER_PROVIDER = 5
 SYNC_LEASE = timedelta(minutes=2)
 #: More busy times than this in the booking horizon is not a calendar a person keeps.
 MAX_BUSY_PER_FEED = 10_000
-#: Feeds synced at once by one process: each holds a connection only between fetches.
-SYNC_CONCURRENCY = 4
+#: Feeds synced at once by one process (storage/engine.py keeps a connection for each).
+SYNC_CONCURRENCY = 2
 #: Feeds one timed run takes on; the rest are due at the next run.
 DUE_PER_RUN = 500
 _MAX_ERROR = 300
