@@ -1,9 +1,9 @@
 """``slotbot calendar``: a provider's own calendar feeds, whose busy times block slots.
 
-    slotbot calendar add --provider 1 --url https://…/basic.ics   # {"feed_id": 3}
-    slotbot calendar remove 3                                     # {"feed_id": 3, "removed": true}
-    slotbot calendar list [--provider 1]                          # [{"feed_id": 3, "host": …}, …]
-    slotbot calendar sync [--provider 1] [--now ISO]              # [{"feed_id", "events", "busy", "error"}]
+    slotbot calendar add --provider 1 --url https://…/basic.ics  # {"feed_id": 3}
+    slotbot calendar remove 3                          # {"feed_id": 3, "removed": true}
+    slotbot calendar list [--provider 1]               # [{"feed_id": 3, "host": …}, …]
+    slotbot calendar sync [--provider 1] [--now ISO]   # [{"feed_id", "events", "busy", "error"}]
 
 A feed URL is a secret (whoever has it reads the calendar): it is printed and
 logged only as its host. Exit codes as everywhere (``bot/cli.py``): 2 for an
@@ -43,7 +43,9 @@ def add_calendar_commands(commands: Any, parser_class: type[argparse.ArgumentPar
     calendar = commands.add_parser(
         "calendar", help="a provider's own calendar feeds (iCalendar), whose busy times block slots"
     )
-    subcommands = calendar.add_subparsers(dest="calendar_command", required=True, parser_class=parser_class)
+    subcommands = calendar.add_subparsers(
+        dest="calendar_command", required=True, parser_class=parser_class
+    )
 
     add = subcommands.add_parser("add", help="add a feed's secret iCal address to a provider")
     add.add_argument("--provider", type=row_id, required=True)
@@ -78,7 +80,9 @@ async def _add(args: argparse.Namespace, settings: Settings) -> Any:
 
     async with open_app(settings) as app:
         try:
-            feed = await add_feed(app.uow(), args.provider, args.url, now=app.clock(), check_url=check_url)
+            feed = await add_feed(
+                app.uow(), args.provider, args.url, now=app.clock(), check_url=check_url
+            )
         except FeedRefused as exc:
             raise UsageError(f"--url refused: {exc.reason}") from None
     return {"feed_id": feed.id}
@@ -135,7 +139,10 @@ async def _sync(args: argparse.Namespace, settings: Settings) -> Any:
 
 
 def _synced(result: SyncResult) -> dict[str, Any]:
-    return {"feed_id": result.feed_id, "events": result.events, "busy": result.busy, "error": result.error}
+    return {
+        "feed_id": result.feed_id, "events": result.events, "busy": result.busy,
+        "error": result.error,
+    }
 
 
 def _iso(instant: Any) -> str | None:

@@ -301,7 +301,9 @@ async def run_console(settings: Settings, *, language: str = "en") -> None:
             application = build_application(
                 standin.token,
                 # The console's person is an admin: /invite and /act show the provider side.
-                Services(app.uow, app.clock, frozenset({CONSOLE_USER_ID}), feeds=feed_access(settings)),
+                Services(
+                    app.uow, app.clock, frozenset({CONSOLE_USER_ID}), feeds=feed_access(settings)
+                ),
                 api_url=standin.base_url,
                 on_update_done=standin.processed_hook,
             )

@@ -205,7 +205,9 @@ def _covers_horizon(feed: CalendarFeed, provider: Provider, now: datetime) -> bo
     return feed.expanded_until is not None and feed.expanded_until >= needed
 
 
-async def sync_feed(uow: UnitOfWork, feed_id: int, fetch: FetchFeed, *, now: datetime) -> SyncResult:
+async def sync_feed(
+    uow: UnitOfWork, feed_id: int, fetch: FetchFeed, *, now: datetime
+) -> SyncResult:
     """Fetch, read and store one feed now, unless another process is at it (HELD)."""
     now = require_utc(now, "now")
     token = secrets.token_hex(16)

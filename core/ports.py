@@ -280,7 +280,8 @@ class CalendarFeedRepository(Protocol):
         ...
 
     async def due(self, attempted_before: datetime, now: datetime, limit: int) -> list[int]:
-        """Feeds not tried since ``attempted_before`` nor leased at ``now``, longest waiting first."""
+        """Feeds not tried since ``attempted_before`` and not leased at ``now``, the
+        longest waiting first."""
         ...
 
     async def claim(self, feed_id: int, token: str, now: datetime, until: datetime) -> bool:

@@ -58,9 +58,7 @@ class SqlCalendarFeedRepository:
     async def remove(self, feed_id: int) -> None:
         # The foreign key cascades too; saying it here does not depend on SQLite's
         # per-connection foreign_keys pragma.
-        await self._session.execute(
-            delete(CalendarBusyRow).where(CalendarBusyRow.feed_id == feed_id), execution_options=_NO_SYNC
-        )
+        await self._delete_busy(feed_id)
         await self._session.execute(
             delete(CalendarFeedRow).where(CalendarFeedRow.id == feed_id),
             execution_options=_NO_SYNC,
@@ -103,9 +101,7 @@ class SqlCalendarFeedRepository:
     async def replace_busy(
         self, feed_id: int, provider_id: int, busy: Sequence[BusyInterval]
     ) -> None:
-        await self._session.execute(
-            delete(CalendarBusyRow).where(CalendarBusyRow.feed_id == feed_id), execution_options=_NO_SYNC
-        )
+        await self._delete_busy(feed_id)
         if busy:
             connection = await self._session.connection()
             await connection.execute(insert(CalendarBusyRow.__table__), [
@@ -113,6 +109,12 @@ class SqlCalendarFeedRepository:
                  "starts_at": b.start, "ends_at": b.end}
                 for b in busy
             ])
+
+    async def _delete_busy(self, feed_id: int) -> None:
+        await self._session.execute(
+            delete(CalendarBusyRow).where(CalendarBusyRow.feed_id == feed_id),
+            execution_options=_NO_SYNC,
+        )
 
     async def busy(self, feed_id: int) -> list[BusyInterval]:
         from core.calendar_feed import BusyInterval  # icalendar only where feeds are read

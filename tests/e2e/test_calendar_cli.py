@@ -30,6 +30,8 @@ KEPT = {"2027-03-15T08:00:00Z", "2027-03-15T10:40:00Z"}
 class Calendar:
     """A calendar server with an ETag, whose answers the test can break."""
 
+    url = ""
+
     def __init__(self) -> None:
         self.etag = '"google-1"'
         self.failing_with: int | None = None
@@ -42,7 +44,9 @@ class Calendar:
             status, response = 304, web.Response(status=304, headers={"ETag": self.etag})
         else:
             status = 200
-            response = web.Response(body=GOOGLE, content_type="text/calendar", headers={"ETag": self.etag})
+            response = web.Response(
+                body=GOOGLE, content_type="text/calendar", headers={"ETag": self.etag}
+            )
         self.answered.append(status)
         return response
 
@@ -56,7 +60,8 @@ async def calendar():
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    served.url = f"http://127.0.0.1:{runner.addresses[0][1]}/calendar/ical/{SECRET}/basic.ics"  # type: ignore[attr-defined]
+    port = runner.addresses[0][1]
+    served.url = f"http://127.0.0.1:{port}/calendar/ical/{SECRET}/basic.ics"
     yield served
     await runner.cleanup()
 
@@ -87,20 +92,25 @@ class Cli:
 @pytest.fixture
 async def cli(tmp_path) -> Cli:
     cli = Cli(f"sqlite:///{tmp_path / 'cli.db'}")
-    assert (await cli.json("provider", "import", str(FIXTURES / "provider.json")))["provider_id"] == 1
+    imported = await cli.json("provider", "import", str(FIXTURES / "provider.json"))
+    assert imported["provider_id"] == 1  # type: ignore[index]
     return cli
 
 
 async def slots(cli: Cli) -> set[str]:
-    return set(await cli.json("slots", "--provider", "1", "--type", "1", "--date", MONDAY, "--now", NOW))
+    args = ("--provider", "1", "--type", "1", "--date", MONDAY, "--now", NOW)
+    offered = await cli.json("slots", *args)
+    return set(offered)  # type: ignore[arg-type]
 
 
-async def test_a_synced_feed_blocks_its_busy_times_a_second_sync_is_a_304_a_failure_keeps_them(cli, calendar):
+async def test_synced_busy_times_block_slots_then_a_304_then_a_failure_keeps_them(cli, calendar):
     assert TAKEN | KEPT <= await slots(cli)
-    assert await cli.json("calendar", "add", "--provider", "1", "--url", calendar.url) == {"feed_id": 1}
+    added = await cli.json("calendar", "add", "--provider", "1", "--url", calendar.url)
+    assert added == {"feed_id": 1}
 
     synced = await cli.json("calendar", "sync", "--now", NOW)
-    # Two meetings and the all-day Sunday block; the free lunch and the cancelled event are read too.
+    # Two meetings and the all-day Sunday block; the free lunch and the cancelled
+    # event are read too.
     assert synced == [{"feed_id": 1, "events": 5, "busy": 3, "error": None}]
     offered = await slots(cli)
     assert not offered & TAKEN and KEPT <= offered
@@ -120,10 +130,11 @@ async def test_a_synced_feed_blocks_its_busy_times_a_second_sync_is_a_304_a_fail
 
 
 async def test_adding_a_private_address_without_the_setting_exits_2_with_one_line(cli, calendar):
-    code, stdout, stderr = await cli("calendar", "add", "--provider", "1", "--url", calendar.url, private=False)
+    add = ("calendar", "add", "--provider", "1", "--url")
+    code, stdout, stderr = await cli(*add, calendar.url, private=False)
     assert (code, stdout) == (2, "") and len(stderr.strip().splitlines()) == 1
     https = calendar.url.replace("http://", "https://")
-    code, stdout, stderr = await cli("calendar", "add", "--provider", "1", "--url", https, private=False)
+    code, stdout, stderr = await cli(*add, https, private=False)
     assert (code, stdout) == (2, "") and "private or local" in stderr
     assert await cli.json("calendar", "list") == []
     assert calendar.answered == []

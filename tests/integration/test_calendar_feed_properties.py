@@ -38,13 +38,15 @@ def provider(buffer: int, duration: int) -> NewProvider:
     )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(busy=busy_times, buffer=st.sampled_from([0, 10, 25]), duration=st.sampled_from([20, 30, 45]))
 async def test_no_offered_slot_overlaps_an_imported_busy_time(uow, busy, buffer, duration):
     registered, (visit,) = await register_provider(uow(), provider(buffer, duration))
     feed = await add_feed(uow(), registered.id, "https://cal.example.org/x.ics",
                           now=FIXED_NOW, check_url=https_only)
-    spans = [(MONDAY + start * QUARTER, MONDAY + (start + length) * QUARTER) for start, length in busy]
+    spans = [(MONDAY + start * QUARTER, MONDAY + (start + n) * QUARTER) for start, n in busy]
     feed_body = ics(*[(f"busy-{n}", s, e) for n, (s, e) in enumerate(spans)])
     result = await sync_feed(uow(), feed.id, ScriptedFetch([body(feed_body)]), now=FIXED_NOW)
     assert result.outcome is SyncOutcome.UPDATED
@@ -58,4 +60,5 @@ async def test_no_offered_slot_overlaps_an_imported_busy_time(uow, busy, buffer,
     gap, length = timedelta(minutes=buffer), timedelta(minutes=duration)
     for start in offered:
         for busy_start, busy_end in spans:
-            assert start + length <= busy_start - gap or start >= busy_end + gap, (start, busy_start)
+            clear = start + length <= busy_start - gap or start >= busy_end + gap
+            assert clear, (start, busy_start, busy_end)

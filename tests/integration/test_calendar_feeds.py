@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from core.booking import book_appointment, reschedule_appointment
-from core.calendar_sync import SyncOutcome, add_feed, remove_feed, sync_feed
+from core.calendar_sync import FetchedFeed, SyncOutcome, add_feed, remove_feed, sync_feed
 from core.clients import get_or_create_client
 from core.errors import SlotNoLongerAvailable
 from core.slots import get_available_slots, get_month_availability
@@ -121,7 +121,7 @@ async def test_two_syncs_of_one_feed_at_once_fetch_it_once(uow):
     meeting = body(ics(("meeting", at(TUESDAY, 10), at(TUESDAY, 10, 30))))
     calls = 0
 
-    async def slow_fetch(url: str, *, etag: str | None, last_modified: str | None):  # type: ignore[no-untyped-def]
+    async def slow_fetch(url: str, *, etag: str | None, last_modified: str | None) -> FetchedFeed:
         nonlocal calls
         calls += 1
         await asyncio.sleep(0.3)  # the other sync claims meanwhile

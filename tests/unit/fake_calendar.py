@@ -21,7 +21,9 @@ class FeedState:
     leases: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # token, until
     busy: dict[int, list[BusyInterval]] = field(default_factory=dict)
 
-    def busy_of_provider(self, provider_id: int, start: datetime, end: datetime) -> list[BusyPeriod]:
+    def busy_of_provider(
+        self, provider_id: int, start: datetime, end: datetime
+    ) -> list[BusyPeriod]:
         return [
             BusyPeriod(b.start, b.end, None)
             for feed_id, intervals in self.busy.items()
@@ -51,7 +53,8 @@ class FakeCalendarFeedRepository:
         return self._data.feeds.get(feed_id)
 
     async def listed(self, provider_id: int | None = None) -> list[CalendarFeed]:
-        return [f for _, f in sorted(self._data.feeds.items()) if provider_id in (None, f.provider_id)]
+        feeds = sorted(self._data.feeds.items())
+        return [f for _, f in feeds if provider_id in (None, f.provider_id)]
 
     async def remove(self, feed_id: int) -> None:
         feed = self._data.feeds.pop(feed_id, None)

@@ -45,7 +45,9 @@ class ScriptedFetch:
     gate: asyncio.Event | None = None
     started: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def __call__(self, url: str, *, etag: str | None, last_modified: str | None) -> FetchedFeed:
+    async def __call__(
+        self, url: str, *, etag: str | None, last_modified: str | None
+    ) -> FetchedFeed:
         self.calls.append(Call(url, etag, last_modified))
         self.started.set()
         if self.gate is not None:

@@ -1,4 +1,4 @@
-"""The calendar feed service (core/calendar_sync.py) on the in-memory fake, with a scripted fetch."""
+"""The calendar feed service (core/calendar_sync.py) on the in-memory fake, scripted fetches."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from core.calendar_sync import (
     FeedLimitReached,
     FeedRefused,
     SyncOutcome,
+    SyncResult,
     add_feed,
     list_feeds,
     mark_error_told,
@@ -41,7 +42,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 # 09:00-12:30 Berlin, 30 minutes + 10 buffer: 09:00, 09:40, 10:20, 11:00, 11:40.
-MORNING = [at(TUESDAY, 9), at(TUESDAY, 9, 40), at(TUESDAY, 10, 20), at(TUESDAY, 11), at(TUESDAY, 11, 40)]
+MORNING = [at(TUESDAY, h, m) for h, m in ((9, 0), (9, 40), (10, 20), (11, 0), (11, 40))]
 MEETING = ics(("meeting", at(TUESDAY, 10), at(TUESDAY, 10, 30)))  # blocks 09:40 and 10:20
 
 
@@ -53,8 +54,8 @@ def uows() -> FakeUnitOfWorkFactory:
 async def provider(uows: FakeUnitOfWorkFactory) -> tuple[int, int, int]:
     """Mon-Fri 09:00-12:30 Berlin, 10-minute buffer, 30 days ahead; 30-minute and group types."""
     new = NewProvider(
-        Provider(None, "Dr. Feed", ProviderType.DOCTOR, "Europe/Berlin",
-                 settings=ProviderSettings(buffer_minutes_between_appointments=10, max_advance_days=30)),
+        Provider(None, "Dr. Feed", ProviderType.DOCTOR, "Europe/Berlin", settings=ProviderSettings(
+            buffer_minutes_between_appointments=10, max_advance_days=30)),
         weekly=tuple(WeeklyInterval(d, time(9), time(12, 30)) for d in range(5)),
         appointment_types=(AppointmentType(None, None, "Consultation", 30),
                            AppointmentType(None, None, "Group", 30, max_participants=3)),
@@ -70,7 +71,8 @@ async def provider_with_feed(uows: FakeUnitOfWorkFactory) -> tuple[int, int, int
 
 
 async def slots(uows: FakeUnitOfWorkFactory, provider_id: int, type_id: int) -> list[datetime]:
-    return [s for s in await get_available_slots(uows(), provider_id, type_id, TUESDAY, NOW) if s in MORNING]
+    offered = await get_available_slots(uows(), provider_id, type_id, TUESDAY, NOW)
+    return [s for s in offered if s in MORNING]
 
 
 async def stored(uows: FakeUnitOfWorkFactory, feed_id: int):  # type: ignore[no-untyped-def]
@@ -83,7 +85,7 @@ async def test_synced_busy_times_remove_exactly_the_overlapping_slots_buffer_inc
     assert await slots(uows, provider_id, single) == MORNING
     fetch = ScriptedFetch([body(MEETING, etag='"v1"')])
     result = await sync_feed(uows(), feed_id, fetch, now=NOW)
-    assert (result.outcome, result.events, result.busy, result.error) == (SyncOutcome.UPDATED, 1, 1, None)
+    assert result == SyncResult(feed_id, SyncOutcome.UPDATED, events=1, busy=1, error=None)
     assert fetch.calls[0].url == URL and fetch.calls[0].etag is None
     assert await slots(uows, provider_id, single) == [MORNING[0], MORNING[3], MORNING[4]]
     feed, busy = await stored(uows, feed_id)
@@ -102,11 +104,12 @@ async def test_a_busy_time_is_never_a_seat_of_a_group_session_starting_with_it(u
 async def test_not_modified_sends_the_validators_and_keeps_the_busy_set(uows):
     provider_id, single, feed_id = await provider_with_feed(uows)
     later = NOW + timedelta(minutes=10)
-    fetch = ScriptedFetch([body(MEETING, '"v1"', "Tue, 24 Nov 2026 10:00:00 GMT"), not_modified('"v1"')])
+    stamp = "Tue, 24 Nov 2026 10:00:00 GMT"
+    fetch = ScriptedFetch([body(MEETING, '"v1"', stamp), not_modified('"v1"')])
     await sync_feed(uows(), feed_id, fetch, now=NOW)
     result = await sync_feed(uows(), feed_id, fetch, now=later)
-    assert (result.outcome, result.events, result.busy, result.error) == (SyncOutcome.UNCHANGED, 1, 1, None)
-    assert (fetch.calls[1].etag, fetch.calls[1].last_modified) == ('"v1"', "Tue, 24 Nov 2026 10:00:00 GMT")
+    assert result == SyncResult(feed_id, SyncOutcome.UNCHANGED, events=1, busy=1, error=None)
+    assert (fetch.calls[1].etag, fetch.calls[1].last_modified) == ('"v1"', stamp)
     feed, busy = await stored(uows, feed_id)
     assert feed.last_sync_at == later and len(busy) == 1
     assert await slots(uows, provider_id, single) == [MORNING[0], MORNING[3], MORNING[4]]
@@ -128,7 +131,7 @@ async def test_a_failing_fetch_keeps_the_last_good_busy_set_and_records_the_erro
                            body(MEETING, '"v2"')])
     await sync_feed(uows(), feed_id, fetch, now=NOW)
     result = await sync_feed(uows(), feed_id, fetch, now=t1)
-    assert (result.outcome, result.busy, result.error) == (SyncOutcome.FAILED, 1, "the server answered 500")
+    assert result == SyncResult(feed_id, SyncOutcome.FAILED, 1, 1, "the server answered 500")
     feed, busy = await stored(uows, feed_id)
     assert len(busy) == 1 and (feed.last_error, feed.error_since, feed.last_sync_at) == (
         "the server answered 500", t1, NOW)
@@ -136,11 +139,13 @@ async def test_a_failing_fetch_keeps_the_last_good_busy_set_and_records_the_erro
     await sync_feed(uows(), feed_id, fetch, now=t2)
     feed, _busy = await stored(uows, feed_id)
     # Still the same run of failures: since t1, and the provider was told already.
-    assert (feed.last_error, feed.error_since, feed.error_told_at) == ("the server answered 404", t1, t1)
+    assert feed.last_error == "the server answered 404"
+    assert (feed.error_since, feed.error_told_at) == (t1, t1)
     assert await slots(uows, provider_id, single) == [MORNING[0], MORNING[3], MORNING[4]]
     assert (await sync_feed(uows(), feed_id, fetch, now=t3)).ok
     feed, _busy = await stored(uows, feed_id)
-    assert (feed.last_error, feed.error_since, feed.error_told_at, feed.etag) == (None, None, None, '"v2"')
+    assert (feed.last_error, feed.error_since, feed.error_told_at) == (None, None, None)
+    assert feed.etag == '"v2"'
 
 
 async def test_an_unreadable_feed_keeps_the_busy_set_and_its_old_validators(uows):
@@ -168,10 +173,12 @@ async def test_a_second_sync_while_one_fetches_does_nothing(uows):
 
 async def test_a_sync_whose_lease_ran_out_and_was_taken_over_stores_nothing(uows):
     _provider, _single, feed_id = await provider_with_feed(uows)
-    slow = ScriptedFetch([body(ics(("stale", at(TUESDAY, 9), at(TUESDAY, 9, 30))))], gate=asyncio.Event())
+    stale = ics(("stale", at(TUESDAY, 9), at(TUESDAY, 9, 30)))
+    slow = ScriptedFetch([body(stale)], gate=asyncio.Event())
     late = asyncio.ensure_future(sync_feed(uows(), feed_id, slow, now=NOW))
     await slow.started.wait()
-    fresh = await sync_feed(uows(), feed_id, ScriptedFetch([body(MEETING)]), now=NOW + timedelta(minutes=3))
+    after_the_lease = NOW + timedelta(minutes=3)
+    fresh = await sync_feed(uows(), feed_id, ScriptedFetch([body(MEETING)]), now=after_the_lease)
     slow.gate.set()
     assert fresh.outcome is SyncOutcome.UPDATED and (await late).outcome is SyncOutcome.HELD
     _feed, busy = await stored(uows, feed_id)
@@ -203,7 +210,8 @@ async def test_a_busy_time_that_arrived_after_the_day_was_shown_refuses_the_book
 async def test_adding_refuses_a_bad_address_a_repeat_and_a_sixth_calendar(uows):
     provider_id, _single, _group = await provider(uows)
     with pytest.raises(FeedRefused, match="https"):
-        await add_feed(uows(), provider_id, "http://calendar.example.org/x.ics", now=NOW, check_url=https_only)
+        plain = "http://cal.example.org/x.ics"
+        await add_feed(uows(), provider_id, plain, now=NOW, check_url=https_only)
     with pytest.raises(NotFound):
         await add_feed(uows(), 999, URL, now=NOW, check_url=https_only)
     for n in range(MAX_FEEDS_PER_PROVIDER):
@@ -225,7 +233,8 @@ async def test_removing_a_feed_frees_its_busy_times(uows):
     removed = await remove_feed(uows(), feed_id, provider_id=provider_id)
     assert removed.host == "calendar.example.org"
     assert await slots(uows, provider_id, single) == MORNING
-    assert (await sync_feed(uows(), feed_id, ScriptedFetch([]), now=NOW)).outcome is SyncOutcome.GONE
+    gone = await sync_feed(uows(), feed_id, ScriptedFetch([]), now=NOW)
+    assert gone.outcome is SyncOutcome.GONE
 
 
 async def test_the_timed_run_takes_only_feeds_not_tried_for_an_interval(uows):

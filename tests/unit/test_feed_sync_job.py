@@ -27,13 +27,15 @@ async def one_feed(uows: FakeUnitOfWorkFactory) -> int:
     provider, _types = await register_provider(
         uows(), NewProvider(Provider(None, "Dr. Job", ProviderType.DOCTOR, "Europe/Berlin"))
     )
-    feed = await add_feed(uows(), provider.id, "https://cal.example.org/a.ics", now=NOW, check_url=https_only)
+    url = "https://cal.example.org/a.ics"
+    feed = await add_feed(uows(), provider.id, url, now=NOW, check_url=https_only)
     return feed.id  # type: ignore[return-value]
 
 
 def test_the_sync_job_runs_every_configured_interval_only_when_feeds_are_wired():
     uows = FakeUnitOfWorkFactory()
-    wired = build_application(TOKEN, Services(uows, lambda: NOW, feeds=access(ScriptedFetch([]), 7)))
+    feeds = access(ScriptedFetch([]), 7)
+    wired = build_application(TOKEN, Services(uows, lambda: NOW, feeds=feeds))
     (job,) = wired.job_queue.get_jobs_by_name(FEED_SYNC_JOB)  # type: ignore[union-attr]
     assert job.job.trigger.interval == timedelta(minutes=7)
     plain = build_application(TOKEN, Services(uows, lambda: NOW))
@@ -43,9 +45,11 @@ def test_the_sync_job_runs_every_configured_interval_only_when_feeds_are_wired()
 async def test_the_job_syncs_due_feeds_and_starts_no_fetch_once_the_bot_stops():
     uows = FakeUnitOfWorkFactory()
     feed_id = await one_feed(uows)
-    fetch = ScriptedFetch([body(ics(("m", NOW + timedelta(days=1), NOW + timedelta(days=1, hours=1))))])
+    tomorrow = NOW + timedelta(days=1)
+    fetch = ScriptedFetch([body(ics(("m", tomorrow, tomorrow + timedelta(hours=1))))])
     services = Services(uows, lambda: NOW, feeds=access(fetch))
-    await feed_sync_job(SimpleNamespace(bot_data={"services": services, STOPPING: 1.0}))  # type: ignore[arg-type]
+    stopping = SimpleNamespace(bot_data={"services": services, STOPPING: 1.0})
+    await feed_sync_job(stopping)  # type: ignore[arg-type]
     assert fetch.calls == []
     await feed_sync_job(SimpleNamespace(bot_data={"services": services}))  # type: ignore[arg-type]
     assert len(fetch.calls) == 1

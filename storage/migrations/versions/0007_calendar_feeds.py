@@ -67,7 +67,9 @@ def upgrade() -> None:
         sa.Column("ends_at", UTCDateTime, nullable=False),
         sa.CheckConstraint("ends_at > starts_at", name="ck_calendar_busy_span"),
     )
-    op.create_index("ix_calendar_busy_provider_start", "calendar_busy", ["provider_id", "starts_at"])
+    op.create_index(
+        "ix_calendar_busy_provider_start", "calendar_busy", ["provider_id", "starts_at"]
+    )
     op.create_index("ix_calendar_busy_feed", "calendar_busy", ["feed_id"])
 
 
