@@ -367,6 +367,11 @@ class CalendarFeed:
     error_told_at: datetime | None = None
 
     @property
+    def error_untold(self) -> bool:
+        """Failing, and the provider has not heard of it yet (tell, then mark_error_told)."""
+        return self.last_error is not None and self.error_told_at is None
+
+    @property
     def host(self) -> str:
         try:
             return urlsplit(self.url.strip()).hostname or "?"

@@ -135,11 +135,12 @@ async def test_a_failing_fetch_keeps_the_last_good_busy_set_and_records_the_erro
     feed, busy = await stored(uows, feed_id)
     assert len(busy) == 1 and (feed.last_error, feed.error_since, feed.last_sync_at) == (
         "the server answered 500", t1, NOW)
+    assert feed.error_untold
     await mark_error_told(uows(), feed, t1)
     await sync_feed(uows(), feed_id, fetch, now=t2)
     feed, _busy = await stored(uows, feed_id)
     # Still the same run of failures: since t1, and the provider was told already.
-    assert feed.last_error == "the server answered 404"
+    assert feed.last_error == "the server answered 404" and not feed.error_untold
     assert (feed.error_since, feed.error_told_at) == (t1, t1)
     assert await slots(uows, provider_id, single) == [MORNING[0], MORNING[3], MORNING[4]]
     assert (await sync_feed(uows(), feed_id, fetch, now=t3)).ok
