@@ -53,7 +53,8 @@ def add_calendar_commands(commands: Any, parser_class: type[argparse.ArgumentPar
     add.set_defaults(handler=_add)
 
     remove = subcommands.add_parser("remove", help="remove a feed and the busy times read from it")
-    remove.add_argument("feed", type=row_id, help="the feed id (see 'calendar list')")
+    remove.add_argument("feed", type=row_id, nargs="?", help="the feed id (see 'calendar list')")
+    remove.add_argument("--feed", type=row_id, dest="feed_option", help="the same, as an option")
     remove.set_defaults(handler=_remove)
 
     listed = subcommands.add_parser("list", help="feeds with their last sync and error")
@@ -91,9 +92,12 @@ async def _add(args: argparse.Namespace, settings: Settings) -> Any:
 async def _remove(args: argparse.Namespace, settings: Settings) -> Any:
     from core.calendar_sync import remove_feed
 
+    if (args.feed is None) == (args.feed_option is None):
+        raise UsageError("calendar remove needs one feed id: 'calendar remove 3' or '--feed 3'")
+    feed_id = args.feed if args.feed is not None else args.feed_option
     async with open_app(settings) as app:
-        await remove_feed(app.uow(), args.feed)
-    return {"feed_id": args.feed, "removed": True}
+        await remove_feed(app.uow(), feed_id)
+    return {"feed_id": feed_id, "removed": True}
 
 
 async def _list(args: argparse.Namespace, settings: Settings) -> Any:

@@ -1,7 +1,8 @@
 """Availability queries: load a provider's calendar and bookings once, compute in memory.
 
 A month costs the same few statements as a day (provider, weekly hours,
-overrides, type, bookings in one UTC range): never one query per day or per slot.
+overrides, type, and bookings with calendar feed busy times in one UTC range):
+never one query per day or per slot.
 """
 
 from __future__ import annotations

@@ -147,7 +147,9 @@ async def test_unknown_ids_exit_2_and_removing_frees_the_time(cli, calendar):
     await cli.json("calendar", "sync", "--now", NOW)
     assert await cli.json("calendar", "remove", "1") == {"feed_id": 1, "removed": True}
     assert TAKEN <= await slots(cli)
-    code, _out, _err = await cli("calendar", "remove", "1")
+    code, _out, _err = await cli("calendar", "remove", "--feed", "1")
     assert code == 2
+    code, _out, stderr = await cli("calendar", "remove")
+    assert code == 2 and "one feed id" in stderr
     code, _out, _err = await cli("calendar", "sync", "--provider", "9")
     assert code == 2
