@@ -39,11 +39,18 @@ SELECT {pr.provider_row("p")}{{text}},
        {_WEEKLY},
        (SELECT {{agg}}({{row}}(o.id, o.date, o.kind, o.start_time, o.end_time)){{text}}
           FROM schedule_overrides o WHERE o.provider_id = p.id),
-       (SELECT {{agg}}({{row}}(a.starts_at, a.ends_at, a.type_id))
-          FROM appointments a
-         WHERE a.provider_id = p.id AND a.starts_at >= :floor
-           AND a.starts_at < :busy_to AND a.ends_at > :busy_from
-           AND a.status IN ({pr.ACTIVE}))
+       (SELECT {{agg}}({{row}}(b.starts_at, b.ends_at, b.type_id))
+          FROM (SELECT a.starts_at, a.ends_at, a.type_id
+                  FROM appointments a
+                 WHERE a.provider_id = :provider AND a.starts_at >= :floor
+                   AND a.starts_at < :busy_to AND a.ends_at > :busy_from
+                   AND a.status IN ({pr.ACTIVE})
+                UNION ALL
+                -- the provider's own calendars (issue #13): busy, of no type
+                SELECT c.starts_at, c.ends_at, NULL
+                  FROM calendar_busy c
+                 WHERE c.provider_id = :provider AND c.starts_at >= :floor
+                   AND c.starts_at < :busy_to AND c.ends_at > :busy_from) b)
   FROM providers p
  WHERE p.id = :provider
 """),
