@@ -23,6 +23,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -106,6 +107,13 @@ class ProviderRow(Base):
     digest_sent_on: Mapped[date | None] = mapped_column(Date)
     remind_provider: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # SHA-256 hex of the secret in the provider's feed URL (core/feed_tokens.py); never
+    # mapped into core.model.Provider, so the hash travels no further than storage.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ux_providers_calendar_token_hash", "calendar_token_hash", unique=True),
+    )
 
 
 class InviteRow(Base):
@@ -206,6 +214,9 @@ class AppointmentRow(Base):
     cancelled_by: Mapped[str | None] = mapped_column(String(12))
     late_cancel: Mapped[bool] = mapped_column(Boolean, default=False)
     start_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The event's SEQUENCE in the provider's feed: raised by the repository's save
+    # when start, end or status change (subscribed calendars ignore changes without it).
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     __table_args__ = (
         Index("ix_appointments_provider_start", "provider_id", "starts_at"),
