@@ -127,7 +127,10 @@ class ClientRepository(Protocol):
 class AppointmentRepository(Protocol):
     async def get(self, appointment_id: int) -> Appointment | None: ...
 
-    async def erase_client_texts(self, client_id: int) -> None: ...
+    async def erase_client_texts(self, client_id: int, *, now: datetime | None = None) -> None:
+        """Blank the client's notes and cancellation reasons; with ``now``, stamp the rows
+        changed then (``updated_at``), as the feed shows what was erased."""
+        ...
 
     async def busy_between(
         self, provider_id: int, start: datetime, end: datetime, *, exclude_id: int | None = None
@@ -147,7 +150,11 @@ class AppointmentRepository(Protocol):
         ...
 
     async def save(self, appointment: Appointment) -> None:
-        """Persist changes to an appointment loaded in this unit of work."""
+        """Persist changes to an appointment loaded in this unit of work.
+
+        When its start, end or status changed, storage also raises the appointment's
+        revision counter, the SEQUENCE of its event in the provider's calendar feed.
+        """
         ...
 
     async def for_client(

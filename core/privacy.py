@@ -53,7 +53,7 @@ async def forget_client(uow: UnitOfWork, client_id: int, *, now: datetime) -> Fo
             await uow.commit()
     async with uow:
         await uow.begin_write()
-        await uow.appointments.erase_client_texts(client_id)
+        await uow.appointments.erase_client_texts(client_id, now=now)
         await uow.outbox.forget_chat(client.telegram_user_id)
         await uow.clients.anonymise(client_id)
         await uow.commit()

@@ -100,12 +100,18 @@ class SqlAppointmentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def erase_client_texts(self, client_id: int) -> None:
-        """A forgotten client's own words (notes, cancellation reasons) go; times and states stay."""
+    async def erase_client_texts(self, client_id: int, *, now: datetime | None = None) -> None:
+        """A forgotten client's own words (notes, cancellation reasons) go; times and states stay.
+
+        With ``now``, the rows count as changed then: the provider's calendar feed
+        shows their name and note, and its subscribers replace an event only when
+        its LAST-MODIFIED moves.
+        """
+        values: dict[str, object] = {"notes": None, "cancel_reason": None}
+        if now is not None:
+            values["updated_at"] = now
         await self._session.execute(
-            update(AppointmentRow)
-            .where(AppointmentRow.client_id == client_id)
-            .values(notes=None, cancel_reason=None)
+            update(AppointmentRow).where(AppointmentRow.client_id == client_id).values(**values)
         )
 
     async def get(self, appointment_id: int) -> Appointment | None:
@@ -181,6 +187,12 @@ class SqlAppointmentRepository:
         row = await self._session.get(AppointmentRow, appointment.id)
         if row is None:
             raise LookupError(f"appointment {appointment.id} vanished")
+        if is_revision(row, appointment):
+            # The feed's SEQUENCE (core/calendar_export.py): every change of time or
+            # status comes through here, whichever service made it, and the row in
+            # hand still holds what is stored, so the bump rides on the same UPDATE.
+            # Writers hold the provider's lock, so two bumps never read the same value.
+            row.sequence += 1
         await self._copy(appointment, row)
         await self._flush()
 
@@ -250,6 +262,16 @@ class SqlAppointmentRepository:
         """Bookings of one group session share a key the exclusion constraint lets overlap."""
         appt_type = await self._session.get(AppointmentTypeRow, appointment.type_id)
         return None if appt_type is None else _seat_group(appointment, appt_type.max_participants)
+
+
+def is_revision(row: AppointmentRow, appointment: Appointment) -> bool:
+    """Whether saving ``appointment`` over ``row`` changes what SEQUENCE counts (RFC 5545
+    3.8.7.4: start, end, status); notes and other details do not."""
+    return (
+        row.starts_at != appointment.start
+        or row.ends_at != appointment.end
+        or row.status != appointment.status.value
+    )
 
 
 def _seat_group(appointment: Appointment, max_participants: int) -> str | None:

@@ -68,6 +68,9 @@ class _State:
     waitlist: dict[int, WaitlistEntry] = field(default_factory=dict)
     offers: dict[int, WaitlistOffer] = field(default_factory=dict)
     calendar: FeedState = field(default_factory=FeedState)
+    # Kept beside the dataclasses, as SQL keeps them in columns core never maps.
+    sequences: dict[int, int] = field(default_factory=dict)  # appointment id -> SEQUENCE
+    feed_links: dict[int, str] = field(default_factory=dict)  # provider id -> token hash
 
 
 class FakeStore:
@@ -232,6 +235,13 @@ class FakeAppointmentRepository(_Repository):
         if appointment.id not in self._data.appointments:
             raise LookupError(f"appointment {appointment.id} vanished")
         self._check(appointment)
+        stored = self._data.appointments[appointment.id]
+        # As SqlAppointmentRepository.save: a new time or status is a new revision.
+        if (stored.start, stored.end, stored.status) != (
+            appointment.start, appointment.end, appointment.status
+        ):
+            sequences = self._data.sequences
+            sequences[appointment.id] = sequences.get(appointment.id, 0) + 1
         self._data.appointments[appointment.id] = copy.copy(appointment)
 
     async def count_active_future(self, client_id: int, provider_id: int, now: datetime) -> int:

@@ -11,7 +11,7 @@ Existing rows start at 0, which is what they would have shown so far.
 route finds the provider by it, and two providers never share one.
 
 Revision ID: 0008
-Revises: 0006 (for now; re-chained after 0007_calendar_feeds when both are merged)
+Revises: 0007
 Create Date: 2026-12-10
 """
 
