@@ -32,6 +32,8 @@ from core.model import (
 
 if TYPE_CHECKING:  # the feed reader loads icalendar: not on every process start
     from core.calendar_feed import BusyInterval
+if TYPE_CHECKING:  # the feed builder needs icalendar: not loaded with every port
+    from core.calendar_export import FeedBooking, FeedWindow
 
 
 class ProviderRepository(Protocol):
@@ -313,6 +315,23 @@ class CalendarFeedRepository(Protocol):
 
     async def mark_error_told(self, feed_id: int, now: datetime) -> None: ...
 
+class SubscriptionRepository(Protocol):
+    """A provider's calendar subscription: the hash of its secret link, and its feed's rows."""
+
+    async def set_link_hash(self, provider_id: int, token_hash: str) -> bool:
+        """Replace the provider's link hash (the old link stops working); False: no provider."""
+        ...
+
+    async def provider_by_link(self, token_hash: str) -> Provider | None:
+        """The provider whose current link has this hash."""
+        ...
+
+    async def feed_bookings(self, provider_id: int, window: FeedWindow) -> list[FeedBooking]:
+        """The provider's appointments the feed of ``window`` shows (it may hold more, never
+        fewer), with the client's name, the type's name and whether it is a video call;
+        ``place`` is left to the caller. Ordered by start, then id."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One business transaction. Leaving the block without ``commit()`` rolls back.
@@ -328,6 +347,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     waitlist: WaitlistRepository
     feeds: CalendarFeedRepository
+    subscriptions: SubscriptionRepository
 
     async def __aenter__(self) -> Self: ...
 

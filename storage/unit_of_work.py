@@ -21,6 +21,7 @@ from storage.engine import WRITE_OPTION, sqlite_write_lock
 from storage.outbox import SqlOutboxRepository
 from storage.providers import SqlProviderRepository
 from storage.repositories import SqlAppointmentRepository, SqlClientRepository
+from storage.subscriptions import SqlSubscriptionRepository
 from storage.waitlist import SqlWaitlistRepository
 
 # Serialises writes that concern no provider (e.g. creating a client) on PostgreSQL.
@@ -90,6 +91,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(self._session)
         self.waitlist = SqlWaitlistRepository(self._session)
         self.feeds = SqlCalendarFeedRepository(self._session)
+        self.subscriptions = SqlSubscriptionRepository(self._session)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

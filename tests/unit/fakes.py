@@ -50,6 +50,7 @@ from core.model import (
 )
 from tests.unit.fake_calendar import FakeCalendarFeedRepository, FeedState
 from tests.unit.fake_snapshot import booking_snapshot
+from tests.unit.fake_subscriptions import FakeSubscriptionRepository
 
 
 class FakeIntegrityError(Exception):
@@ -396,6 +397,7 @@ class FakeUnitOfWork:
         self.appointments = FakeAppointmentRepository(self)
         self.waitlist = FakeWaitlistRepository(self)
         self.feeds = FakeCalendarFeedRepository(self)
+        self.subscriptions = FakeSubscriptionRepository(self)
         self.begin_write_calls: list[int | None] = []
         self.committed = False
         self._commit_error = commit_error
