@@ -30,10 +30,9 @@ from core.model import (
     WeeklyInterval,
 )
 
-if TYPE_CHECKING:  # the feed reader loads icalendar: not on every process start
-    from core.calendar_feed import BusyInterval
-if TYPE_CHECKING:  # the feed builder needs icalendar: not loaded with every port
+if TYPE_CHECKING:  # the feed reader and builder load icalendar: not on every process start
     from core.calendar_export import FeedBooking, FeedWindow
+    from core.calendar_feed import BusyInterval
 
 
 class ProviderRepository(Protocol):
@@ -314,6 +313,7 @@ class CalendarFeedRepository(Protocol):
         ...
 
     async def mark_error_told(self, feed_id: int, now: datetime) -> None: ...
+
 
 class SubscriptionRepository(Protocol):
     """A provider's calendar subscription: the hash of its secret link, and its feed's rows."""
