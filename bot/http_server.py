@@ -8,6 +8,8 @@
   forgotten again), and several processes behind one URL share the work.
 * ``GET /healthz``: 200 when the database answers, 503 otherwise.
 * ``GET /metrics``: Prometheus text format.
+* ``GET /calendar/<token>.ics``: a provider's calendar feed (``bot/calendar_route.py``),
+  in both modes, when given :class:`~bot.calendar_route.CalendarFeeds`.
 
 aiohttp is already a dependency (the Bot API stand-in); PTB's own webhook server
 has no room for the health and metrics routes, so this one replaces it.
@@ -27,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application
 
+from bot.calendar_route import CalendarFeeds, add_feed_route
 from conversations.metrics import DUPLICATE_UPDATES
 from storage.telegram_state import TelegramStateStore
 
@@ -89,11 +92,15 @@ async def _update(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def http_app(engine: AsyncEngine, webhook: Webhook | None = None) -> web.Application:
+def http_app(
+    engine: AsyncEngine, webhook: Webhook | None = None, feeds: CalendarFeeds | None = None
+) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[ENGINE] = engine
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
+    if feeds is not None:
+        add_feed_route(app, feeds)
     if webhook is not None:
         app[WEBHOOK] = webhook
         app.router.add_post(webhook.path, _update)

@@ -6,8 +6,12 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
+from urllib.parse import urlsplit
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.feed_urls import host_label
 
 
 class Settings(BaseSettings):
@@ -48,6 +52,12 @@ class Settings(BaseSettings):
         description="How often each provider's calendar feeds are fetched",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The bot's public HTTPS base, e.g. https://bot.example.org: providers' calendar "
+        "feed links are <base>/calendar/<secret>.ics, and its host names every event in them",
+    )
+
     bot_api_connections: int = Field(
         default=8, ge=1, le=256,
         description="Connections to the Bot API; each request holds one for a round trip",
@@ -58,6 +68,22 @@ class Settings(BaseSettings):
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
             raise ValueError("use 1-256 characters: letters, digits, _ and -")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_base(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        local = parts.hostname in ("localhost", "127.0.0.1")
+        # The URL carries the secret: plain http would show it to the network.
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
+            raise ValueError("use an https:// address (http:// only for localhost)")
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise ValueError("give only scheme, host, port and path, e.g. https://bot.example.org")
+        host_label(value)  # a host that can name events (not an IP address in brackets)
         return value
 
     @field_validator("admin_ids", mode="before")

@@ -23,12 +23,14 @@ from bot.app import build_application, publish_commands
 from bot.bootstrap import App, open_app
 from bot.demo import DEMO_CLINIC
 from bot.errors import BotStartError
+from bot.calendar_route import CalendarFeeds
 from bot.feed_access import feed_access
 from bot.http_server import Webhook, http_app, start_http
 from bot.settings import Settings
 from conversations.common import Services
 from conversations.delivery import STOPPING
 from core.catalog import list_offers
+from core.feed_urls import host_label
 from core.providers import register_provider
 
 log = logging.getLogger(__name__)
@@ -165,8 +167,10 @@ async def serving(
     host: str,
     port: int,
     webhook: tuple[str, str] | None = None,
+    feeds: CalendarFeeds | None = None,
 ) -> AsyncIterator[web.AppRunner | None]:
-    """The bot started and fed (webhook or long polling), with /healthz and /metrics on ``port``.
+    """The bot started and fed (webhook or long polling), with /healthz, /metrics and
+    (given ``feeds``) the providers' calendar feeds on ``port``.
 
     On the way out, in order: no new updates are taken, the ones under way
     finish, jobs stop, the persistence is written back.
@@ -185,7 +189,7 @@ async def serving(
                 )
             except TelegramError as exc:
                 raise BotStartError(f"cannot set the webhook at the Telegram Bot API: {exc.message}") from None
-        runner = await start_http(http_app(engine, hook), host, port) if port else None
+        runner = await start_http(http_app(engine, hook, feeds), host, port) if port else None
         try:
             yield runner
         finally:
@@ -228,14 +232,20 @@ async def _serve(
     webhook = hook_settings is not None
     async with open_app(settings) as app:
         application = build_application(
-            token, Services(app.uow, app.clock, settings.admin_ids, feeds=feed_access(settings)),
+            token,
+            Services(
+                app.uow, app.clock, settings.admin_ids, settings.public_url,
+                feeds=feed_access(settings),
+            ),
             api_url=settings.telegram_api_url,
             shared_chats=webhook, reminder_rate=settings.reminders_per_second,
             concurrent_updates=settings.concurrent_updates,
             bot_api_connections=settings.bot_api_connections,
         )
+        feeds = CalendarFeeds(app.uow, app.clock, host_label(settings.public_url))
         async with serving(
-            application, app.engine, host=settings.http_host, port=settings.http_port, webhook=hook_settings
+            application, app.engine, host=settings.http_host, port=settings.http_port,
+            webhook=hook_settings, feeds=feeds,
         ):
             log.warning(
                 "Slotbot is running as @%s (%s); stop with Ctrl+C",

@@ -47,6 +47,9 @@ class Services:
     uow: Callable[[], UnitOfWork]
     clock: Callable[[], datetime]
     admin_ids: frozenset[int] = frozenset()
+    # SLOTBOT_PUBLIC_URL: the base of the providers' calendar feed links
+    # (core.feed_urls.feed_url); None when the bot has no public address.
+    public_url: str | None = None
     feeds: FeedAccess | None = None
 
 

@@ -1,23 +1,25 @@
 """A provider's calendar subscription (issue #13, part 2): the secret link and its feed.
 
-The provider gets one secret URL, ``<SLOTBOT_PUBLIC_URL>/calendar/<token>.ics``, and
-pastes it into Google, Apple or Outlook, whose servers fetch it every few minutes to
-hours. Only the token's hash is stored (:mod:`core.feed_tokens`), so "new link"
-replaces it and the old URL stops working at once; the feed is built by
-:mod:`core.calendar_export` from rows storage reads for :func:`feed_window`.
+The provider gets one secret URL, ``<SLOTBOT_PUBLIC_URL>/calendar/<token>.ics``
+(:func:`core.feed_urls.feed_url`), and pastes it into Google, Apple or Outlook,
+whose servers fetch it every few minutes to hours. Only the token's hash is stored
+(:mod:`core.feed_tokens`), so "new link" replaces it and the old URL stops working at
+once; the feed is built by :mod:`core.calendar_export` from the rows storage reads
+for :func:`feed_window`.
 
 The same bytes come from the bot's HTTP route (:func:`feed_for_token`) and from
 ``slotbot calendar export`` (:func:`feed_for_provider`), given the same clock and
 host label: the host label is part of every event's UID, so it must come from
-configuration (the host of SLOTBOT_PUBLIC_URL), never from the request.
+configuration (:func:`core.feed_urls.host_label` of SLOTBOT_PUBLIC_URL), never
+from the request.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from core.calendar_export import FeedBooking, FeedLabels, feed_window, provider_feed
 from core.errors import NotFound
@@ -25,12 +27,6 @@ from core.feed_tokens import is_feed_token, new_feed_token, token_hash
 from core.localtime import require_utc
 from core.model import Provider
 from core.ports import UnitOfWork
-
-#: UIDs of a deployment without SLOTBOT_PUBLIC_URL; the client's own .ics file
-#: (conversations/my_appointments.py) uses the same ``appointment-<id>@slotbot``.
-DEFAULT_HOST_LABEL = "slotbot"
-FEED_PREFIX = "/calendar/"
-FEED_SUFFIX = ".ics"
 
 #: The feed's words in the provider's language (core has no gettext: the caller's).
 LabelsFor = Callable[[str | None], FeedLabels]
@@ -40,38 +36,11 @@ def english_labels(_language: str | None) -> FeedLabels:
     return FeedLabels()
 
 
-def feed_path(token: str) -> str:
-    """The path the bot serves a token's feed at: ``/calendar/<token>.ics``."""
-    return f"{FEED_PREFIX}{token}{FEED_SUFFIX}"
-
-
-def feed_url(public_url: str, token: str) -> str:
-    """The full secret URL to give the provider, under the public base of the bot.
-
-    ``public_url`` is SLOTBOT_PUBLIC_URL as the world reaches the bot (its path, if
-    any, is where a proxy forwards to the bot's ``/``).
-    """
-    return public_url.rstrip("/") + feed_path(token)
-
-
-def host_label(public_url: str | None) -> str:
-    """The host of ``public_url`` (lower case, IDNA), the domain of every event UID.
-
-    It must not change while calendars subscribe: a new one makes every event new
-    to them once (the old ones vanish, nothing is doubled).
-    """
-    if not public_url:
-        return DEFAULT_HOST_LABEL
-    host = urlsplit(public_url).hostname
-    if not host:
-        raise ValueError(f"no host in {public_url!r}")
-    return host.encode("idna").decode("ascii").lower()
-
-
 async def new_feed_link(uow: UnitOfWork, provider_id: int) -> str:
     """A fresh secret for the provider's feed; the previous one stops working.
 
-    Returns the token, to be shown once (see :func:`feed_url`): only its hash is kept.
+    Returns the token, to be shown once (:func:`core.feed_urls.feed_url`): only its hash
+    is kept.
 
     :raises NotFound: no such provider.
     """
@@ -107,7 +76,7 @@ async def feed_for_token(
         if provider is None:
             return None
         bookings = await _bookings(uow, provider, now)
-    return _build(provider, bookings, now, host_label, labels)
+    return await _build(provider, bookings, now, host_label, labels)
 
 
 async def feed_for_provider(
@@ -128,7 +97,7 @@ async def feed_for_provider(
         if provider is None:
             raise NotFound("provider", provider_id)
         bookings = await _bookings(uow, provider, now)
-    return _build(provider, bookings, now, host_label, labels)
+    return await _build(provider, bookings, now, host_label, labels)
 
 
 async def _bookings(uow: UnitOfWork, provider: Provider, now: datetime) -> list[FeedBooking]:
@@ -142,12 +111,13 @@ async def _bookings(uow: UnitOfWork, provider: Provider, now: datetime) -> list[
     ]
 
 
-def _build(
+async def _build(
     provider: Provider, bookings: list[FeedBooking], now: datetime, host: str, labels: LabelsFor
 ) -> bytes:
-    # Outside the unit of work: the database connection is back in the pool
-    # while the calendar is put together.
-    return provider_feed(
-        provider.name, provider.timezone, bookings, now,
+    # Outside the unit of work, so the connection is back in the pool, and in a
+    # worker thread: a busy provider's three months take icalendar a quarter of a
+    # second (about 0.3 ms an event), which on the event loop would hold up every chat.
+    return await asyncio.to_thread(
+        provider_feed, provider.name, provider.timezone, bookings, now,
         host_label=host, labels=labels(provider.language),
     )

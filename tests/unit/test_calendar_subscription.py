@@ -9,17 +9,11 @@ import pytest
 
 from core.booking import book_appointment, cancel_appointment
 from core.calendar_export import FeedLabels
-from core.calendar_subscription import (
-    feed_for_provider,
-    feed_for_token,
-    feed_path,
-    feed_url,
-    host_label,
-    new_feed_link,
-)
+from core.calendar_subscription import feed_for_provider, feed_for_token, new_feed_link
 from core.clients import get_or_create_client
 from core.errors import NotFound
 from core.feed_tokens import is_feed_token, token_hash
+from core.feed_urls import feed_path, feed_url, host_label
 from core.model import (
     AppointmentType,
     NewProvider,
