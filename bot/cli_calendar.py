@@ -70,9 +70,11 @@ def add_calendar_commands(commands: Any, parser_class: type[argparse.ArgumentPar
 
 
 def add_export_hook(subcommands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
-    """Where ``slotbot calendar export`` goes (issue #13, part 2: a provider's bookings as
-    a feed). It is written in ``bot/calendar_export_cli.py``; that module adds its
-    parser to ``subcommands`` here, in one call. Until then there is no such command."""
+    """``slotbot calendar export`` and ``link`` (issue #13, part 2: a provider's bookings
+    as a feed), written in ``bot/calendar_export_cli.py``."""
+    from bot.calendar_export_cli import add_feed_commands
+
+    add_feed_commands(subcommands)
 
 
 async def _add(args: argparse.Namespace, settings: Settings) -> Any:
