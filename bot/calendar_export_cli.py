@@ -37,7 +37,7 @@ from core.feed_urls import feed_url, host_label
 def add_feed_commands(calendar_commands: Any) -> None:
     """Add ``export`` and ``link`` to the sub-parsers of the ``calendar`` command."""
     export = calendar_commands.add_parser(
-        "export", help="write a provider's subscription feed (.ics): the bytes its secret link serves"
+        "export", help="write a provider's subscription feed (.ics), as its secret link serves it"
     )
     export.add_argument("--provider", type=row_id, required=True)
     export.add_argument("--out", type=Path, required=True, help="the .ics file to write")
@@ -86,7 +86,9 @@ async def link_command(args: argparse.Namespace, settings: Settings) -> Any:
 def write_atomically(path: Path, body: bytes) -> None:
     """Write ``body`` to ``path`` through a temporary file beside it, then rename."""
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:

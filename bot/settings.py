@@ -54,8 +54,8 @@ class Settings(BaseSettings):
 
     public_url: str | None = Field(
         default=None,
-        description="The bot's public HTTPS base, e.g. https://bot.example.org: providers' calendar "
-        "feed links are <base>/calendar/<secret>.ics, and its host names every event in them",
+        description="The bot's public HTTPS base, e.g. https://bot.example.org: providers' "
+        "calendar feed links are <base>/calendar/<secret>.ics; its host names their events",
     )
 
     bot_api_connections: int = Field(

@@ -69,10 +69,10 @@ async def feed_for_token(
     about any real token.
     """
     now = require_utc(now, "now")
-    if not is_feed_token(token):
+    if not isinstance(token, str) or not is_feed_token(token):
         return None  # junk never reaches hashing or the database
     async with uow:
-        provider = await uow.subscriptions.provider_by_link(token_hash(token))  # type: ignore[arg-type]
+        provider = await uow.subscriptions.provider_by_link(token_hash(token))
         if provider is None:
             return None
         bookings = await _bookings(uow, provider, now)

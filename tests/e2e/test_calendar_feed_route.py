@@ -42,7 +42,8 @@ async def feed_server(engine, clock, uow):
                                     client_id=client.id, start=NINE_BERLIN, now=FIXED_NOW)
     token = await new_feed_link(uow(), provider_id)
     port = free_port()
-    runner = await start_http(http_app(engine, feeds=CalendarFeeds(uow, clock, HOST)), "127.0.0.1", port)
+    feeds = CalendarFeeds(uow, clock, HOST)
+    runner = await start_http(http_app(engine, feeds=feeds), "127.0.0.1", port)
     try:
         yield f"http://127.0.0.1:{port}", token, provider_id, booked
     finally:
@@ -89,7 +90,8 @@ async def test_the_same_etag_answers_304_and_a_change_gives_a_new_one(feed_serve
 
 async def test_head_answers_like_get_without_the_body(feed_server):
     base, token, *_ = feed_server
-    async with aiohttp.ClientSession() as session, session.head(base + feed_path(token)) as response:
+    url = base + feed_path(token)
+    async with aiohttp.ClientSession() as session, session.head(url) as response:
         assert response.status == 200 and response.headers["ETag"]
         assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
         assert await response.read() == b""
@@ -122,10 +124,11 @@ async def test_the_token_never_reaches_the_logs(feed_server, caplog):
     caplog.set_level(logging.DEBUG)
     await _get(base + feed_path(token))
     await _get(base + feed_path(token[::-1]))
-    assert all(token not in r.getMessage() and token[::-1] not in r.getMessage() for r in caplog.records)
+    logged = [r.getMessage() for r in caplog.records]
+    assert not [m for m in logged if token in m or token[::-1] in m]
 
 
-async def test_a_database_that_does_not_answer_is_503_and_no_token_in_the_log(tmp_path, clock, caplog):
+async def test_a_database_that_does_not_answer_is_503_without_the_token(tmp_path, clock, caplog):
     engine = create_engine(f"sqlite:///{tmp_path / 'gone.db'}")
     await upgrade_schema(engine)
     uow = unit_of_work_factory(session_factory(engine), clock)
@@ -135,7 +138,8 @@ async def test_a_database_that_does_not_answer_is_503_and_no_token_in_the_log(tm
     (tmp_path / "gone.db").unlink()
     (tmp_path / "gone.db").mkdir()  # the file is now a directory: SQLite cannot open it
     port = free_port()
-    runner = await start_http(http_app(engine, feeds=CalendarFeeds(uow, clock, HOST)), "127.0.0.1", port)
+    feeds = CalendarFeeds(uow, clock, HOST)
+    runner = await start_http(http_app(engine, feeds=feeds), "127.0.0.1", port)
     try:
         with caplog.at_level(logging.DEBUG):
             status, headers, _ = await _get(f"http://127.0.0.1:{port}{feed_path(token)}")

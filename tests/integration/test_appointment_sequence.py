@@ -34,7 +34,8 @@ NINE_BERLIN = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tuesday 09:00
 async def _stored(engine, appointment_id: int) -> tuple[int, datetime | None]:
     async with engine.connect() as connection:  # typed columns: aware times on SQLite too
         sequence, updated = (await connection.execute(
-            select(AppointmentRow.sequence, AppointmentRow.updated_at).where(AppointmentRow.id == appointment_id)
+            select(AppointmentRow.sequence, AppointmentRow.updated_at)
+            .where(AppointmentRow.id == appointment_id)
         )).one()
     return sequence, updated
 
@@ -42,8 +43,9 @@ async def _stored(engine, appointment_id: int) -> tuple[int, datetime | None]:
 async def _booked(uow, *, auto_confirm: bool = True, notes: str | None = None):
     provider_id, single, _group = await register(uow, berlin_doctor(auto_confirm=auto_confirm))
     client = await get_or_create_client(uow(), 1, name="Olga")
-    return await book_appointment(uow(), provider_id=provider_id, type_id=single, client_id=client.id,
-                                  start=NINE_BERLIN, now=FIXED_NOW, notes=notes)
+    return await book_appointment(uow(), provider_id=provider_id, type_id=single,
+                                  client_id=client.id, start=NINE_BERLIN, now=FIXED_NOW,
+                                  notes=notes)
 
 
 async def test_a_new_booking_is_revision_zero(engine, uow):
@@ -117,27 +119,32 @@ async def test_migration_0008_gives_rows_already_there_sequence_zero(database_ur
     else:
         name = f"slotbot_mig_{uuid.uuid4().hex[:10]}"
         await _admin(f'CREATE DATABASE "{name}"')
-        url = make_url(normalise_url(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
+        url = make_url(normalise_url(POSTGRES_URL)).set(database=name).render_as_string(
+            hide_password=False
+        )
         drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
     engine = create_engine(url)
     try:
         await upgrade_schema(engine, "0006")
         async with engine.begin() as connection:
+            then = "'2026-11-01 00:00:00+00:00'"  # literal: asyncpg binds only datetimes
             for statement in (
-                "INSERT INTO providers (id, name, type, timezone, buffer_minutes, max_advance_days, "
-                "min_notice_hours, auto_confirm, is_active, created_at) "
-                "VALUES (1, 'Dr. Old', 'DOCTOR', 'UTC', 0, 60, 0, true, true, '2026-11-01 00:00:00+00:00')",
-                "INSERT INTO clients (id, telegram_user_id, created_at) VALUES (1, 7, '2026-11-01 00:00:00+00:00')",
-                "INSERT INTO appointment_types (id, provider_id, name, duration_minutes, is_virtual, "
-                "max_participants, is_active) VALUES (1, 1, 'Visit', 30, false, 1, true)",
-                "INSERT INTO appointments (provider_id, client_id, type_id, starts_at, ends_at, status, "
-                "created_at, late_cancel) VALUES (1, 1, 1, '2026-12-01 08:00:00+00:00', "
-                "'2026-12-01 08:30:00+00:00', 'CONFIRMED', '2026-11-01 00:00:00+00:00', false)",
+                "INSERT INTO providers (id, name, type, timezone, buffer_minutes, "
+                "max_advance_days, min_notice_hours, auto_confirm, is_active, created_at) "
+                f"VALUES (1, 'Dr. Old', 'DOCTOR', 'UTC', 0, 60, 0, true, true, {then})",
+                f"INSERT INTO clients (id, telegram_user_id, created_at) VALUES (1, 7, {then})",
+                "INSERT INTO appointment_types (id, provider_id, name, duration_minutes, "
+                "is_virtual, max_participants, is_active) "
+                "VALUES (1, 1, 'Visit', 30, false, 1, true)",
+                "INSERT INTO appointments (provider_id, client_id, type_id, starts_at, ends_at, "
+                "status, created_at, late_cancel) VALUES (1, 1, 1, '2026-12-01 08:00:00+00:00', "
+                f"'2026-12-01 08:30:00+00:00', 'CONFIRMED', {then}, false)",
             ):
                 await connection.execute(text(statement))
         await upgrade_schema(engine)
         async with engine.connect() as connection:
-            assert (await connection.execute(text("SELECT sequence FROM appointments"))).scalar_one() == 0
+            sequence = await connection.execute(text("SELECT sequence FROM appointments"))
+            assert sequence.scalar_one() == 0
             assert (await connection.execute(
                 text("SELECT calendar_token_hash FROM providers")
             )).scalar_one() is None

@@ -1,4 +1,4 @@
-"""SLOTBOT_PUBLIC_URL: the base of the providers' secret feed links, and the host of every event UID."""
+"""SLOTBOT_PUBLIC_URL: the base of the providers' feed links, and the host of every event UID."""
 
 from __future__ import annotations
 
@@ -37,5 +37,6 @@ def test_anything_else_is_refused_at_start(given):
 
 def test_the_uid_host_is_the_bases_host_in_lower_case(monkeypatch):
     monkeypatch.delenv("SLOTBOT_PUBLIC_URL", raising=False)
-    assert host_label(Settings(public_url="https://Bot.Example.org:8443/x").public_url) == "bot.example.org"
+    given = Settings(public_url="https://Bot.Example.org:8443/x").public_url
+    assert host_label(given) == "bot.example.org"
     assert host_label(Settings().public_url) == "slotbot"
