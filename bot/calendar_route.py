@@ -77,7 +77,7 @@ async def _feed(request: web.Request) -> web.Response:
             feeds.uow(), request.match_info["token"], feeds.clock(),
             host_label=feeds.host_label, labels=feeds.labels,
         )
-    except SQLAlchemyError as exc:  # the database is down, say: servers try again later
+    except (SQLAlchemyError, OSError) as exc:  # the database is down: servers try again later
         log.warning("a calendar feed could not be read: %s", type(exc).__name__)
         return web.Response(status=503, text="try again later", headers={"Retry-After": "300"})
     except Exception:  # a bug: its traceback (which never holds the token) and a 503
