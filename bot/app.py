@@ -17,6 +17,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot.bot_api_http import AiohttpRequest
 from bot.persistence import SqlPersistence
 from bot.rate_limits import PerChatRateLimiter
 from bot.update_processing import PerChatUpdateProcessor
@@ -62,18 +63,20 @@ def build_application(
     re-read for every update. ``concurrent_updates`` must fit the database pool
     (``bot/bootstrap.py`` sizes it from the same setting)."""
     processor = PerChatUpdateProcessor(concurrent_updates, on_done=on_update_done)
+    # aiohttp, not PTB's httpx (bot/bot_api_http.py); a request that finds the
+    # pool busy queues, never fails.
+    requests = (
+        AiohttpRequest(bot_api_connections, pool_timeout=BOT_API_POOL_WAIT_SECONDS),
+        AiohttpRequest(1),
+    )
     persistence = SqlPersistence(TelegramStateStore(services.uow, services.clock), shared=shared_chats)  # type: ignore[arg-type]
     builder = (
         ApplicationBuilder()
         .token(token)
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(processor)
-        # httpcore walks its whole pool (quadratically) at every request's start
-        # and end: with 40 kept-alive connections that was a third of the busy
-        # bot's CPU (15.6 against 24.9 ms an update with 8, measured by
-        # bench_load). A request that finds the pool busy queues, never fails.
-        .connection_pool_size(bot_api_connections)
-        .pool_timeout(BOT_API_POOL_WAIT_SECONDS)
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .persistence(persistence)
         .rate_limiter(rate_limiter or PerChatRateLimiter())
     )
@@ -85,6 +88,7 @@ def build_application(
     if shared_chats:
         processor.exclusive = persistence.exclusive
     application.bot_data["services"] = services
+    application.bot_data[_BOT_API_CLIENTS] = requests
     application.bot_data["reminder_rate"] = reminder_rate
     application.add_handler(TypeHandler(Update, resolve_caller), group=-1)
     application.add_handler(chat_conversation())
@@ -114,6 +118,15 @@ def build_application(
                 name=FEED_SYNC_JOB,
             )
     return application
+
+
+_BOT_API_CLIENTS = "slotbot_bot_api_clients"
+
+
+async def close_bot_api_clients(application: Application) -> None:
+    """Close the Bot API's HTTP clients of an application that never finished starting."""
+    for request in application.bot_data.get(_BOT_API_CLIENTS, ()):
+        await request.shutdown()
 
 
 async def forget_old_updates(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -30,6 +30,7 @@ from aiolimiter import AsyncLimiter
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter
 
+from conversations.common import SCREEN_ONLY
 from conversations.metrics import BOT_API_ERRORS
 
 OVERALL_PER_SECOND = 30
@@ -39,6 +40,8 @@ PRIVATE_CHAT_PER_SECOND = 1
 PRIVATE_CHAT_BURST = 3
 RETRIES_AFTER_FLOOD = 3
 _REMEMBERED_CHATS = 10_000
+
+_SCREENS = frozenset({"sendMessage", "editMessageText"})
 
 #: The chat whose update this task is handling; requests to it are replies.
 REPLYING_TO: ContextVar[int | None] = ContextVar("slotbot_replying_to", default=None)
@@ -95,9 +98,12 @@ class PerChatRateLimiter(AIORateLimiter):
             if replying_to is not None and (chat_id == replying_to or endpoint == "answerCallbackQuery"):
                 # PTB's own loop, told of no chat: no overall or group limiter, but
                 # its 429 handling (everybody waits retry_after, then a resend).
-                return await super().process_request(
+                result = await super().process_request(
                     callback, args, kwargs, endpoint, {}, rate_limit_args
                 )
+                if SCREEN_ONLY.get() and endpoint in _SCREENS and isinstance(result, dict):
+                    return True  # sent; the Message it describes is not read back
+                return result
             if chat_id is None or chat_id < 0:  # no chat, or a group: the parent's limits
                 return await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args

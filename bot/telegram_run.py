@@ -19,7 +19,7 @@ from telegram.ext import Application
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import build_application, publish_commands
+from bot.app import build_application, close_bot_api_clients, publish_commands
 from bot.bootstrap import App, open_app
 from bot.demo import DEMO_CLINIC
 from bot.errors import BotStartError
@@ -77,7 +77,14 @@ async def started(application: Application) -> AsyncIterator[Application]:
     feeds updates (the poller, the webhook server) must be stopped first.
     """
     try:
-        await application.initialize()
+        try:
+            await application.initialize()
+        except BaseException:
+            # PTB leaves its HTTP clients open when asking who the bot is fails or
+            # is abandoned (a stop during start-up): close them, or their sessions
+            # complain at exit.
+            await close_bot_api_clients(application)
+            raise
     except InvalidToken:
         raise BotStartError(
             "Telegram rejected SLOTBOT_TELEGRAM_TOKEN: check the token from @BotFather"

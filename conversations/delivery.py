@@ -44,7 +44,12 @@ class SendFailure(enum.Enum):
 
 
 #: httpx failures raised before a byte of the request left this process.
-_NEVER_LEFT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+class RequestNeverLeft(Exception):
+    """Raised *from* by a Bot API backend for a request that surely never left
+    (no connection could be had): PTB's errors do not tell that apart."""
+
+
+_NEVER_LEFT = (RequestNeverLeft, httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 #: Telegram's own answers (PTB builds these from the HTTP status and description).
 _ANSWERED_NO = (BadRequest, ChatMigrated, Conflict, EndPointNotFound, InvalidToken)
 
@@ -91,4 +96,4 @@ def stopping(bot_data: dict[str, object]) -> bool:
     return bool(bot_data.get(STOPPING))
 
 
-__all__ = ["STOPPING", "SendFailure", "flood_wait", "send_failure", "stopping"]
+__all__ = ["STOPPING", "RequestNeverLeft", "SendFailure", "flood_wait", "send_failure", "stopping"]

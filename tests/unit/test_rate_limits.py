@@ -6,6 +6,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.rate_limits import REPLYING_TO, PerChatRateLimiter
+from conversations.common import SCREEN_ONLY
 
 
 async def _ok(*_args, **_kwargs):
@@ -109,3 +110,37 @@ async def test_a_reply_refused_with_429_waits_and_is_sent_again():
     finally:
         REPLYING_TO.reset(token)
     assert calls == 2
+
+
+async def _sent_message(*_args, **_kwargs):
+    return {"message_id": 7, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "x"}
+
+
+async def test_a_screen_nobody_reads_back_comes_back_as_sent_without_its_message():
+    limiter = PerChatRateLimiter()
+    await limiter.initialize()
+    replying, screen = REPLYING_TO.set(42), SCREEN_ONLY.set(True)
+    try:
+        for endpoint in ("sendMessage", "editMessageText"):
+            assert await limiter.process_request(
+                _sent_message, (), {}, endpoint, {"chat_id": 42}, None
+            ) is True
+        # Other methods' answers are still read (a document's file id, say).
+        document = await limiter.process_request(
+            _sent_message, (), {}, "sendDocument", {"chat_id": 42}, None
+        )
+        assert isinstance(document, dict)
+    finally:
+        SCREEN_ONLY.reset(screen)
+        REPLYING_TO.reset(replying)
+
+
+async def test_a_message_someone_reads_back_is_returned_whole():
+    limiter = PerChatRateLimiter()
+    await limiter.initialize()
+    replying = REPLYING_TO.set(42)
+    try:
+        sent = await limiter.process_request(_sent_message, (), {}, "sendMessage", {"chat_id": 42}, None)
+    finally:
+        REPLYING_TO.reset(replying)
+    assert sent["message_id"] == 7
