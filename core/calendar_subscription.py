@@ -53,6 +53,12 @@ async def new_feed_link(uow: UnitOfWork, provider_id: int) -> str:
     return token
 
 
+async def has_feed_link(uow: UnitOfWork, provider_id: int) -> bool:
+    """Whether the provider has a feed link now (so that a new one would replace it)."""
+    async with uow:
+        return await uow.subscriptions.has_link(provider_id)
+
+
 async def feed_for_token(
     uow: UnitOfWork,
     token: object,

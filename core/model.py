@@ -377,3 +377,19 @@ class CalendarFeed:
             return urlsplit(self.url.strip()).hostname or "?"
         except ValueError:  # never for a URL that passed the check when it was added
             return "?"
+
+
+@dataclass(frozen=True)
+class CalendarConflict:
+    """A provider told that a busy time of feed ``feed_id`` falls on a booking, which then
+    started at ``start`` (a moved booking is another key); ``decision`` is what they chose
+    ("KEEP" or "CANCEL"), None while undecided."""
+
+    id: int | None
+    feed_id: int
+    provider_id: int
+    appointment_id: int
+    start: datetime
+    told_at: datetime
+    decision: str | None = None
+    decided_at: datetime | None = None

@@ -15,6 +15,7 @@ from core.model import (
     AppointmentType,
     BookingSnapshot,
     BusyPeriod,
+    CalendarConflict,
     CalendarFeed,
     CalendarWindow,
     Client,
@@ -312,7 +313,37 @@ class CalendarFeedRepository(Protocol):
         """The feed's stored busy intervals, by start."""
         ...
 
-    async def mark_error_told(self, feed_id: int, now: datetime) -> None: ...
+    async def mark_error_told(self, feed_id: int, now: datetime) -> bool:
+        """Stamp the failing feed's error told at ``now``; False when it was told already
+        (by another process) or no longer fails: of several callers, exactly one tells."""
+        ...
+
+    async def release_error_told(self, feed_id: int, told_at: datetime) -> None:
+        """Undo :meth:`mark_error_told` of ``told_at`` (the notice surely never left)."""
+        ...
+
+
+class CalendarConflictRepository(Protocol):
+    """Bookings a provider was told a calendar busy time falls on: each told once."""
+
+    async def told(self, feed_id: int, since: datetime) -> set[tuple[int, datetime]]:
+        """(appointment id, start) of the feed's conflicts told for starts from ``since``."""
+        ...
+
+    async def claim(self, conflict: CalendarConflict) -> CalendarConflict | None:
+        """Record ``conflict`` as told, unless its (feed, appointment, start) was (``None``):
+        an insert that does nothing when the key exists, so of several callers one wins."""
+        ...
+
+    async def get(self, conflict_id: int) -> CalendarConflict | None: ...
+
+    async def release(self, conflict_id: int) -> None:
+        """Forget a claim whose notice surely never left, so the next sync tells it."""
+        ...
+
+    async def decide(self, conflict_id: int, decision: str, now: datetime) -> bool:
+        """Record the provider's decision, only if none was recorded (False otherwise)."""
+        ...
 
 
 class SubscriptionRepository(Protocol):
@@ -324,6 +355,10 @@ class SubscriptionRepository(Protocol):
 
     async def provider_by_link(self, token_hash: str) -> Provider | None:
         """The provider whose current link has this hash."""
+        ...
+
+    async def has_link(self, provider_id: int) -> bool:
+        """Whether the provider has made a feed link (a new one would replace it)."""
         ...
 
     async def feed_bookings(self, provider_id: int, window: FeedWindow) -> list[FeedBooking]:
@@ -348,6 +383,7 @@ class UnitOfWork(Protocol):
     waitlist: WaitlistRepository
     feeds: CalendarFeedRepository
     subscriptions: SubscriptionRepository
+    conflicts: CalendarConflictRepository
 
     async def __aenter__(self) -> Self: ...
 

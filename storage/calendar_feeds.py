@@ -126,11 +126,23 @@ class SqlCalendarFeedRepository:
         )
         return [BusyInterval(start, end, uid) for start, end, uid in rows]
 
-    async def mark_error_told(self, feed_id: int, now: datetime) -> None:
+    async def mark_error_told(self, feed_id: int, now: datetime) -> bool:
+        # Conditional: of two processes telling the same failure, one changes the row.
+        result = await self._session.execute(
+            update(_FEED)
+            .where(
+                _FEED.id == feed_id, _FEED.last_error.is_not(None), _FEED.error_told_at.is_(None)
+            )
+            .values(error_told_at=now),
+            execution_options=_NO_SYNC,
+        )
+        return _changed(result)
+
+    async def release_error_told(self, feed_id: int, told_at: datetime) -> None:
         await self._session.execute(
             update(_FEED)
-            .where(_FEED.id == feed_id, _FEED.last_error.is_not(None))
-            .values(error_told_at=now),
+            .where(_FEED.id == feed_id, _FEED.error_told_at == told_at)
+            .values(error_told_at=None),
             execution_options=_NO_SYNC,
         )
 

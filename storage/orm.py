@@ -373,3 +373,23 @@ class CalendarBusyRow(Base):
         Index("ix_calendar_busy_provider_start", "provider_id", "starts_at"),
         Index("ix_calendar_busy_feed", "feed_id"),
     )
+
+
+class CalendarConflictRow(Base):
+    """A booking a calendar busy time fell on, told to the provider once (migration 0009)."""
+
+    __tablename__ = "calendar_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("calendar_feeds.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(Integer)  # the feed's
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    told_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decision: Mapped[str | None] = mapped_column(String(8))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ux_calendar_conflicts_key", "feed_id", "appointment_id", "starts_at", unique=True),
+        Index("ix_calendar_conflicts_appointment", "appointment_id"),
+    )

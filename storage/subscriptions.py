@@ -38,6 +38,14 @@ class SqlSubscriptionRepository:
         ).first()
         return None if row is None else mapping.provider(row)  # type: ignore[arg-type]
 
+    async def has_link(self, provider_id: int) -> bool:
+        found = await self._session.scalar(
+            select(ProviderRow.id).where(
+                ProviderRow.id == provider_id, ProviderRow.calendar_token_hash.is_not(None)
+            )
+        )
+        return found is not None
+
     async def feed_bookings(self, provider_id: int, window: FeedWindow) -> list[FeedBooking]:
         # Here, not at the top: the builder's module loads icalendar (0.2 s), which
         # every other command and every unit of work can do without.

@@ -30,6 +30,7 @@ POSTGRES_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("SLOTBOT_REQUIRE_POSTGRES", "").lower() in ("1", "true", "yes")
 
 TABLES = (
+    "calendar_conflicts",
     "calendar_busy",
     "calendar_feeds",
     "tg_chat_leases",

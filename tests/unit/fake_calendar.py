@@ -107,11 +107,19 @@ class FakeCalendarFeedRepository:
     async def busy(self, feed_id: int) -> list[BusyInterval]:
         return list(self._data.busy.get(feed_id, []))
 
-    async def mark_error_told(self, feed_id: int, now: datetime) -> None:
+    async def mark_error_told(self, feed_id: int, now: datetime) -> bool:
         feed = self._data.feeds.get(feed_id)
-        if feed is not None and feed.last_error is not None:
+        if feed is None or feed.last_error is None or feed.error_told_at is not None:
+            return False
+        self._uow.require_write_lock(feed.provider_id)
+        self._data.feeds[feed_id] = replace(feed, error_told_at=now)
+        return True
+
+    async def release_error_told(self, feed_id: int, told_at: datetime) -> None:
+        feed = self._data.feeds.get(feed_id)
+        if feed is not None and feed.error_told_at == told_at:
             self._uow.require_write_lock(feed.provider_id)
-            self._data.feeds[feed_id] = replace(feed, error_told_at=now)
+            self._data.feeds[feed_id] = replace(feed, error_told_at=None)
 
     def _leased(self, feed_id: int, now: datetime) -> bool:
         held = self._data.leases.get(feed_id)

@@ -37,6 +37,9 @@ class FakeSubscriptionRepository:
                 return data.providers[provider_id]
         return None
 
+    async def has_link(self, provider_id: int) -> bool:
+        return provider_id in self._uow.working_state().feed_links
+
     async def feed_bookings(self, provider_id: int, window: FeedWindow) -> list[FeedBooking]:
         data = self._uow.working_state()
         found = []

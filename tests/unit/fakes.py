@@ -37,6 +37,7 @@ from core.model import (
     AppointmentType,
     BookingSnapshot,
     BusyPeriod,
+    CalendarConflict,
     CalendarWindow,
     Client,
     NewProvider,
@@ -49,6 +50,7 @@ from core.model import (
     WeeklyInterval,
 )
 from tests.unit.fake_calendar import FakeCalendarFeedRepository, FeedState
+from tests.unit.fake_conflicts import FakeCalendarConflictRepository
 from tests.unit.fake_snapshot import booking_snapshot
 from tests.unit.fake_subscriptions import FakeSubscriptionRepository
 
@@ -69,6 +71,7 @@ class _State:
     waitlist: dict[int, WaitlistEntry] = field(default_factory=dict)
     offers: dict[int, WaitlistOffer] = field(default_factory=dict)
     calendar: FeedState = field(default_factory=FeedState)
+    conflicts: dict[int, CalendarConflict] = field(default_factory=dict)
     # Kept beside the dataclasses, as SQL keeps them in columns core never maps.
     sequences: dict[int, int] = field(default_factory=dict)  # appointment id -> SEQUENCE
     feed_links: dict[int, str] = field(default_factory=dict)  # provider id -> token hash
@@ -398,6 +401,7 @@ class FakeUnitOfWork:
         self.waitlist = FakeWaitlistRepository(self)
         self.feeds = FakeCalendarFeedRepository(self)
         self.subscriptions = FakeSubscriptionRepository(self)
+        self.conflicts = FakeCalendarConflictRepository(self)
         self.begin_write_calls: list[int | None] = []
         self.committed = False
         self._commit_error = commit_error
