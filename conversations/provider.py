@@ -6,13 +6,16 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from conversations import callbacks as cb
 from conversations import (
+    feed_notices,
     provider_agenda,
     provider_calendar,
+    provider_feeds,
     provider_onboarding,
     provider_settings,
     provider_types,
 )
 from conversations.states import (
+    FEED_URL,
     PROVIDER_CANCEL_REASON,
     SETTING_TEXT,
     TYPE_CAPACITY,
@@ -35,6 +38,7 @@ def _routes() -> list[BaseHandler]:
         CommandHandler("clients", provider_agenda.cmd_clients),
         CommandHandler("settings", provider_settings.cmd_settings),
         CommandHandler("types", provider_types.cmd_types),
+        CommandHandler("calendar", provider_feeds.cmd_calendar),
         on_button(cb.BlockDecision, provider_calendar.on_block_decision),
         on_button(cb.Unblock, provider_calendar.on_unblock),
         on_button(cb.AgendaDay, provider_agenda.on_agenda_day),
@@ -54,6 +58,12 @@ def _routes() -> list[BaseHandler]:
         on_button(cb.TypeToggle, provider_types.on_type_toggle),
         on_button(cb.TypeEdit, provider_types.on_type_edit),
         on_button(cb.TypeMode, provider_types.on_type_mode),
+        on_button(cb.CalendarMenu, provider_feeds.on_calendar_menu),
+        on_button(cb.FeedAdd, provider_feeds.on_feed_add),
+        on_button(cb.FeedRemove, provider_feeds.on_feed_remove),
+        on_button(cb.FeedSync, provider_feeds.on_feed_sync),
+        on_button(cb.FeedLink, provider_feeds.on_feed_link),
+        on_button(cb.ConflictDecision, feed_notices.on_conflict_decision),
     ]
 
 
@@ -69,4 +79,5 @@ TEXT_STEPS = {
     TYPE_PRICE: provider_types.on_type_price,
     TYPE_CAPACITY: provider_types.on_type_capacity,
     SETTING_TEXT: provider_settings.on_setting_text,
+    FEED_URL: provider_feeds.on_feed_url,
 }

@@ -40,6 +40,8 @@ def provider_help(locale: str) -> str:
         "/types — your appointment types\n"
         "/settings — buffer, notice, policies, time zone, language\n"
         "/clients — your clients; block or unblock one"
+    ) + "\n" + t._(
+        "/calendar — your own calendars block your slots; your bookings as a calendar"
     )
 
 

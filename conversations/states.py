@@ -4,3 +4,4 @@ BROWSING, NOTE, CANCEL_REASON, TIME_ZONE = range(4)
 
 # The provider conversation's text steps; a range apart from the client's.
 PROVIDER_CANCEL_REASON, TYPE_NAME, TYPE_DURATION, TYPE_PRICE, TYPE_CAPACITY, SETTING_TEXT = range(10, 16)
+FEED_URL = 16  # /calendar: the secret address of a calendar to add

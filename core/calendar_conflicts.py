@@ -95,34 +95,49 @@ async def claim_new_conflicts(
     """
     now = require_utc(now, "now")
     async with uow:
+        # Every sync of every feed asks; mostly nothing is new, and finding that out
+        # takes no write lock.
+        if not await _untold(uow, feed_id, now):
+            return []
         found = await uow.feeds.get(feed_id)
-        if found is None:
-            return []
+        assert found is not None
         await uow.begin_write(found.provider_id)
-        # Read under the lock (SQLite begins anew there): a sync may just have stored.
+        # Again under the lock (SQLite begins anew there): another sync or claim may
+        # have just stored.
         feed, provider = await uow.feeds.get(feed_id), await uow.providers.get(found.provider_id)
-        if feed is None or provider is None or provider.telegram_user_id is None:
+        if feed is None or provider is None:
             return []
-        busy = await uow.feeds.busy(feed_id)
-        if not busy:
-            return []
-        told = await uow.conflicts.told(feed_id, now)
-        until = max(b.end for b in busy)
-        candidates = [
-            a for a in await uow.appointments.for_provider(found.provider_id, now, until)
-            if a.is_active and a.start > now and (a.id, a.start) not in told
-        ]
         notices = []
-        for appointment in overlapping(candidates, busy)[:limit]:
+        for appointment in (await _untold(uow, feed_id, now))[:limit]:
             assert appointment.id is not None
             claimed = await uow.conflicts.claim(CalendarConflict(
-                None, feed_id, found.provider_id, appointment.id, appointment.start, now
+                None, feed_id, feed.provider_id, appointment.id, appointment.start, now
             ))
             if claimed is not None:
                 item = await _item(uow, appointment)
                 notices.append(ConflictNotice(claimed, provider, item, feed.host))
         await uow.commit()
     return notices
+
+
+async def _untold(uow: UnitOfWork, feed_id: int, now: datetime) -> list[Appointment]:
+    """Future active bookings the feed's busy times overlap, not told yet, by start."""
+    feed = await uow.feeds.get(feed_id)
+    if feed is None:
+        return []
+    provider = await uow.providers.get(feed.provider_id)
+    if provider is None or provider.telegram_user_id is None:
+        return []
+    busy = await uow.feeds.busy(feed_id)
+    if not busy:
+        return []
+    told = await uow.conflicts.told(feed_id, now)
+    until = max(b.end for b in busy)
+    candidates = [
+        a for a in await uow.appointments.for_provider(feed.provider_id, now, until)
+        if a.is_active and a.start > now and (a.id, a.start) not in told
+    ]
+    return overlapping(candidates, busy)
 
 
 async def release_conflict(uow: UnitOfWork, conflict: CalendarConflict) -> None:

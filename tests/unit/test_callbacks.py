@@ -62,6 +62,12 @@ EXAMPLES = [
     cb.LeaveWaitlist(BIG),
     cb.ClaimOffer(BIG),
     cb.ForgetMe(True),
+    cb.CalendarMenu(),
+    cb.FeedAdd(),
+    cb.FeedRemove(BIG, True),
+    cb.FeedSync(),
+    cb.FeedLink(False),
+    cb.ConflictDecision(BIG, True),
 ]
 
 
@@ -107,6 +113,11 @@ def test_slot_times_keep_minute_precision_in_utc():
         "1lg:",
         "x" * 65,
         "1pv:٣",  # a non-ASCII digit
+        "1fr:5:2",  # a yes/no that is neither
+        "1fr:5",  # remove without the confirm flag
+        "1kc:-1:1",
+        "1kc:2147483648:1",
+        "1fs:1",  # sync takes no field
     ],
 )
 def test_malformed_or_forged_data_decodes_to_nothing(data):

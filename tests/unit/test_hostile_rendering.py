@@ -23,6 +23,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 from bot.standin.records import ApiError, utf16_len
 from conversations import (
     digest,
+    feed_views,
     keyboards,
     markup,
     my_appointments,
@@ -36,6 +37,8 @@ from conversations import (
 )
 from conversations.i18n import SUPPORTED_LOCALES, texts_for
 from core.availability import DayAvailability, DayStatus
+from core.calendar_conflicts import ConflictNotice
+from core.calendar_sync import MAX_FEEDS_PER_PROVIDER
 from core.digest import Digest
 from core.errors import BookingLimitReached
 from core.model import (
@@ -44,6 +47,8 @@ from core.model import (
     AppointmentDetails,
     AppointmentStatus,
     AppointmentType,
+    CalendarConflict,
+    CalendarFeed,
     Client,
     OfferStatus,
     OverrideKind,
@@ -64,7 +69,7 @@ except ImportError:  # pragma: no cover - before the stand-in split its modules
 
 MODULES: tuple[ModuleType, ...] = (
     texts, provider_texts, keyboards, waitlist_views, digest, my_appointments, timezones,
-    privacy, refusals, provider_types,
+    privacy, refusals, provider_types, feed_views,
 )
 #: Public functions of those modules that build no message or keyboard.
 NOT_BUILDERS = {
@@ -162,6 +167,16 @@ class World:
         return [AgendaItem(_appointment(self.h, i, statuses[i % len(statuses)]), self.client,
                            self.types[i % 2]) for i in range(n)]
 
+    def feed(self, i: int = 0) -> CalendarFeed:
+        """A failing calendar whose host and error hold the hostile text."""
+        return CalendarFeed(BIG_ID - i, BIG_ID, f"https://{self.h}/private/basic.ics", START,
+                            last_attempt_at=START, last_sync_at=START, busy_count=BIG_ID,
+                            last_error=self.h, error_since=START)
+
+    def conflict(self) -> ConflictNotice:
+        conflict = CalendarConflict(BIG_ID, BIG_ID, BIG_ID, BIG_ID, START, START)
+        return ConflictNotice(conflict, self.provider, self.agenda(1)[0], self.h)
+
     def waiting(self, n: int) -> list[WaitlistItem]:
         return [WaitlistItem(WaitlistEntry(BIG_ID - i, BIG_ID, BIG_ID, BIG_ID, DAY + timedelta(days=i),
                                            "Europe/Berlin", START), self.provider, self.types[0])
@@ -214,6 +229,12 @@ class World:
             "provider_id": lambda: BIG_ID, "type_id": lambda: BIG_ID,
             "appointment_id": lambda: BIG_ID, "offer_id": lambda: BIG_ID, "appointment": lambda: BIG_ID,
             "extra": lambda: None,
+            "feeds": lambda: [self.feed(i) for i in range(MAX_FEEDS_PER_PROVIDER)],
+            "feed": lambda: self.feed(), "notice": lambda: self.conflict(), "reason": lambda: h,
+            "can_add": lambda: True, "has_link": lambda: True,
+            "link_base": lambda: "https://slotbot.example.org", "cancel": lambda: True,
+            "url": lambda: "https://slotbot.example.org/calendar/" + "A" * 43 + ".ics",
+            "failed": lambda: 3,
             "window": lambda: (DAY - timedelta(days=366), DAY + timedelta(days=5 * 366)),
         }
         if name not in table:
