@@ -122,10 +122,18 @@ async def test_cancelled_past_and_other_providers_bookings_are_not_conflicts(uow
     nine = await booked(uows, provider_id, type_id, at(TUESDAY, 9))
     await booked(uows, other_id, other_type, at(TUESDAY, 10), tg=702)
     await cancel_appointment(uows(), nine, now=NOW, by=CancelledBy.CLIENT)
-    await booked(uows, provider_id, type_id, at(TUESDAY, 11), tg=701)
     await busy_at(uows, feed_id, (at(TUESDAY, 8), at(TUESDAY, 12)))
-    after_eleven = at(TUESDAY, 11, 5)  # the 11:00 booking has begun
+    assert await claim_new_conflicts(uows(), feed_id, now=NOW) == []
+
+
+async def test_a_booking_that_has_begun_is_no_conflict_to_decide(uows):
+    provider_id, type_id, feed_id = await clinic(uows)
+    await booked(uows, provider_id, type_id, at(TUESDAY, 11))
+    await busy_at(uows, feed_id, (at(TUESDAY, 8), at(TUESDAY, 12)))
+    after_eleven = at(TUESDAY, 11, 5)  # too late to cancel it
     assert await claim_new_conflicts(uows(), feed_id, now=after_eleven) == []
+    (told,) = await claim_new_conflicts(uows(), feed_id, now=NOW)
+    assert told.conflict.start == at(TUESDAY, 11)
 
 
 async def test_a_provider_without_a_linked_account_is_told_nothing_and_nothing_is_claimed(uows):
