@@ -7,6 +7,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -61,10 +62,12 @@ async def standin() -> AsyncIterator[BotApiStandIn]:
 @asynccontextmanager
 async def running_demo_bot(
     engine, clock, *, api_url: Callable[[BotApiStandIn], Awaitable[str]] | None = None,
+    **services: Any,
 ) -> AsyncIterator[Bot]:
     """The real Application on ``engine`` with the demo clinic, polling a fresh stand-in.
 
-    ``api_url`` (given the stand-in) may put something between the bot and it, e.g. a relay.
+    ``api_url`` (given the stand-in) may put something between the bot and it, e.g. a relay;
+    ``services``: more of :class:`Services` (``public_url``, ``feeds``).
     """
     uow = unit_of_work_factory(session_factory(engine), clock)
     provider_ids, type_ids = [], []
@@ -78,7 +81,7 @@ async def running_demo_bot(
         base_url = await api_url(standin) if api_url is not None else standin.base_url
         application = build_application(
             standin.token,
-            Services(uow, clock, frozenset({ADMIN_ID})),
+            Services(uow, clock, frozenset({ADMIN_ID}), **services),
             api_url=base_url,
             on_update_done=standin.processed_hook,
             poll_jobs=False,

@@ -83,7 +83,7 @@ async def test_a_used_invite_says_so(bot):
 @pytest.mark.parametrize(
     "command",
     ["/hours mon 09:00-12:00", "/block 2026-12-24", "/special 2026-12-20 10:00-14:00",
-     "/unblock", "/agenda", "/types", "/settings", "/clients"],
+     "/unblock", "/agenda", "/types", "/settings", "/clients", "/calendar"],
 )
 async def test_clients_get_a_polite_no_for_every_provider_command(bot, command):
     tom = bot.user(710, "Tom")
