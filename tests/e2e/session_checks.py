@@ -133,6 +133,8 @@ def _explains(move: Move, row: Row) -> bool:
         return button.appointment == row.id and own
     if isinstance(button, cb.BlockDecision):
         return button.cancel_hit and _runs(move, row)
+    if isinstance(button, cb.ConflictDecision):  # "Cancel it" under a calendar busy time
+        return button.cancel and _runs(move, row)
     if isinstance(button, cb.ClientBlockToggle):
         return button.block and button.client == row.client_id and _runs(move, row)
     return _is_forget_me(move, row) or _zone_change_explains(move, row)

@@ -39,7 +39,7 @@ KINDS = ["DOCTOR", "THERAPIST", "TUTOR", "CONSULTANT", "WIZARD", "doctor", ""]
 COMMANDS = [
     "/start", "/book", "/my", "/help", "/language", "/timezone", "/cancel", "/forgetme",
     "/hours", "/block", "/special", "/unblock", "/agenda", "/clients", "/settings", "/types",
-    "/invite", "/act",
+    "/invite", "/act", "/calendar",
 ]  # fmt: skip
 TEXTS = [
     *HOSTILE, "Berlin", "Москва", "Nueva York", "Ciudad de México", "new york", "Mars",
