@@ -14,6 +14,7 @@ provider: a stale, foreign or forged one is "This menu has expired."
 
 from __future__ import annotations
 
+import contextvars
 import logging
 
 from telegram import Update
@@ -121,8 +122,13 @@ async def on_feed_url(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     except NotFound:
         return await _expired(update, context)
     assert feed.id is not None
-    context.application.create_task(
-        _first_read(context, feed.id), update=update, name=f"calendar-feed-{feed.id}-first-read"
+    # In a context of its own: a task copies this update's context variables, among them
+    # the chat it replies to (bot/rate_limits.py), and what the read finds is pushed,
+    # paced like every pushed message, not sent as a reply. The application awaits it
+    # when it stops.
+    contextvars.Context().run(
+        context.application.create_task,
+        _first_read(context, feed.id), name=f"calendar-feed-{feed.id}-first-read",
     )
     await _show_screen(update, context, views.feed_added(t, feed))
     return BROWSING

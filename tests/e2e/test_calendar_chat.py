@@ -128,6 +128,7 @@ def no_secret(*users) -> None:
 
 async def test_a_calendar_added_in_the_chat_blocks_the_clients_times(bot, calendar):
     lena = await lena_with_hours_and_a_type(bot)
+    assert any("/calendar —" in (m.text or "") for m in lena.bot_messages)  # in the welcome
     tom = bot.user(760, "Tom")
     assert {NINE, HALF_PAST, TEN} <= set(await times_on_monday(tom))
 
