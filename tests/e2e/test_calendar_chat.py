@@ -26,7 +26,7 @@ from core.calendar_subscription import feed_for_token
 from core.calendar_sync import FeedAccess
 from core.model import AppointmentStatus
 from tests.e2e.conftest import ADMIN_ID, running_demo_bot
-from tests.e2e.test_provider_journey import book_with_lena, lena_with_hours_and_a_type
+from tests.e2e.test_provider_journey import book_with_lena, lena_with_hours_and_a_type, onboard
 from tests.unit.feed_helpers import ics
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -198,7 +198,9 @@ async def test_a_busy_time_over_a_booking_is_told_once_and_cancel_tells_the_clie
     assert not bot.standin.open_callback_queries
 
 
-async def test_removing_asks_first_and_a_stale_remove_button_has_expired(bot, calendar):
+async def test_removing_asks_first_and_a_stale_or_foreign_remove_button_has_expired(
+    bot, calendar
+):
     lena = await lena_with_hours_and_a_type(bot)
     await add_calendar(bot, lena, calendar)
     await lena.send("/calendar")
@@ -206,6 +208,12 @@ async def test_removing_asks_first_and_a_stale_remove_button_has_expired(bot, ca
     assert "Its busy times stop blocking your slots" in lena.last.text
     question = lena.last
     confirm = next(data for text, data in sum(question.buttons, []) if text == "Yes, remove it")
+    mark, _ = await onboard(bot, 780, "Dr. Mark Roth")  # another provider
+    await mark.send("/calendar")
+    await mark.tap_data(confirm, mark.last.message_id)
+    assert mark.last.text == EN._("This menu has expired.")
+    async with bot.uow() as unit:
+        assert len(await unit.feeds.listed()) == 1
     await lena.tap("Yes, remove it")
     assert lena.last.text.startswith("Removed 127.0.0.1.")
     await lena.tap_data(confirm, question.message_id)  # tapped again, from an old copy
