@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,7 +16,10 @@ from core.feed_urls import host_label
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SLOTBOT_", extra="ignore")
+    # hide_input_in_errors: a mistyped token or key must not be echoed in an error.
+    model_config = SettingsConfigDict(
+        env_prefix="SLOTBOT_", extra="ignore", hide_input_in_errors=True
+    )
 
     data_dir: Path = Field(default=Path("data"), description="Where the default SQLite file lives")
     database_url: str | None = Field(
@@ -58,6 +62,12 @@ class Settings(BaseSettings):
         "calendar feed links are <base>/calendar/<secret>.ics; its host names their events",
     )
 
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s) that encrypt stored CalDAV passwords; several, comma-"
+        "separated, while rotating (the first encrypts)",
+    )
+
     bot_api_connections: int = Field(
         default=8, ge=1, le=256,
         description="Connections to the Bot API; each request holds one for a round trip",
@@ -68,6 +78,24 @@ class Settings(BaseSettings):
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
             raise ValueError("use 1-256 characters: letters, digits, _ and -")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        for key in value.get_secret_value().split(","):
+            # A Fernet key is 32 bytes in URL-safe base64; the key itself is never echoed.
+            try:
+                raw = base64.urlsafe_b64decode(key.strip().encode("ascii"))
+            except (ValueError, UnicodeEncodeError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(
+                    "not a Fernet key; make one with python -c \"from cryptography.fernet "
+                    "import Fernet; print(Fernet.generate_key().decode())\""
+                )
         return value
 
     @field_validator("public_url")
