@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from core.bounds import DAYS_AHEAD
+from core.caldav_model import is_caldav_feed
 from core.calendar_feed import BusyInterval, FeedContents, FeedError, read_feed
 from core.errors import BookingError, NotFound
 from core.localtime import require_utc
@@ -165,8 +166,8 @@ async def remove_feed(
     """Remove a feed and its busy times (with ``provider_id``: only that provider's)."""
     async with uow:
         feed = await uow.feeds.get(feed_id)
-        if feed is None or provider_id not in (None, feed.provider_id):
-            raise NotFound("calendar feed", feed_id)
+        if feed is None or provider_id not in (None, feed.provider_id) or is_caldav_feed(feed.url):
+            raise NotFound("calendar feed", feed_id)  # a CalDAV account's: caldav-disconnect
         await uow.begin_write(feed.provider_id)
         await uow.feeds.remove(feed_id)
         await uow.commit()

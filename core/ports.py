@@ -30,6 +30,7 @@ from core.model import (
     OfferStatus,
     WeeklyInterval,
 )
+from core.caldav_model import CalDavAccount, PendingPush, PushCounts, PushStatus
 
 if TYPE_CHECKING:  # the feed reader and builder load icalendar: not on every process start
     from core.calendar_export import FeedBooking, FeedWindow
@@ -368,6 +369,65 @@ class SubscriptionRepository(Protocol):
         ...
 
 
+class CalDavRepository(Protocol):
+    """Providers' CalDAV accounts, their lease and their outbox (:mod:`core.caldav_push`)."""
+
+    async def add_account(self, account: CalDavAccount) -> CalDavAccount: ...
+    async def account(self, account_id: int) -> CalDavAccount | None: ...
+    async def account_of(self, provider_id: int) -> CalDavAccount | None: ...
+    async def accounts(self, provider_id: int | None = None) -> list[CalDavAccount]: ...
+
+    async def update_account(self, account: CalDavAccount) -> None:
+        """All but id, provider, created_at and the lease."""
+
+    async def remove_account(self, account_id: int) -> None:
+        """With its outbox; its feed row goes through ``feeds.remove``."""
+
+    async def unleased(self, now: datetime, limit: int) -> list[int]: ...
+
+    async def claim(self, account_id: int, token: str, now: datetime, until: datetime) -> bool:
+        """Lease the account to ``token`` unless a lease runs at ``now``: one winner."""
+
+    async def renew(self, account_id: int, token: str, now: datetime, until: datetime) -> bool:
+        """Extend the lease only while ``token`` holds it and it has not run out."""
+
+    async def release(self, account: CalDavAccount, token: str) -> bool:
+        """Store ``last_push_at`` and the error fields, end the lease; only ``token``'s."""
+
+    async def enqueue_changes(
+        self, account_id: int, provider_id: int, since: datetime, now: datetime
+    ) -> int:
+        """Queue every revision (appointment, sequence) ending after ``since`` with no row
+        (a cancelled one only if written before); queue again DONE or FAILED rows whose
+        appointment changed past their ``stamp``; drop finished rows of appointments
+        ended before ``since``. How many were queued."""
+
+    async def due_pushes(
+        self, account_id: int, now: datetime, limit: int, *, waiting_too: bool = False
+    ) -> list[PendingPush]:
+        """QUEUED rows due at ``now`` (all of them with ``waiting_too``), SENDING ones
+        whose claim ran out; oldest first."""
+
+    async def start_push(self, push_id: int, now: datetime, until: datetime) -> None: ...
+
+    async def finish_push(
+        self, push_id: int, status: PushStatus, now: datetime, *, stamp: datetime | None = None,
+        error: str | None = None, next_attempt_at: datetime | None = None,
+    ) -> None:
+        """``stamp``: the appointment's last change the calendar now holds."""
+
+    async def forget_pushes(self, account_id: int) -> None: ...
+    async def retry_failed(self, account_id: int, now: datetime) -> int: ...
+    async def push_counts(self, account_id: int) -> PushCounts: ...
+
+    async def booking(self, appointment_id: int) -> FeedBooking | None:
+        """The appointment as the provider's calendar shows it (``place`` left unset)."""
+
+    async def busy_due(self, attempted_before: datetime, now: datetime, limit: int) -> list[int]:
+        """Accounts whose busy times were last read before ``attempted_before`` (or
+        never) and whose feed row is not leased at ``now``; the longest waiting first."""
+
+
 class UnitOfWork(Protocol):
     """One business transaction. Leaving the block without ``commit()`` rolls back.
 
@@ -384,6 +444,7 @@ class UnitOfWork(Protocol):
     feeds: CalendarFeedRepository
     subscriptions: SubscriptionRepository
     conflicts: CalendarConflictRepository
+    caldav: CalDavRepository
 
     async def __aenter__(self) -> Self: ...
 

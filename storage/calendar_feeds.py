@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.caldav_model import CALDAV_FEED_PREFIX
 from core.model import CalendarFeed
 from storage.orm import CalendarBusyRow, CalendarFeedRow
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from core.calendar_feed import BusyInterval
 
 _FEED = CalendarFeedRow
+# A CalDAV account's busy times live in a feed row of its own (core/caldav_model.py):
+# synced by the CalDAV job, listed with the account, never fetched as a web address.
+_WEB_FEED = _FEED.url.not_like(f"{CALDAV_FEED_PREFIX}%")
 # Bulk statements: no loaded row needs to follow them (get() reads afresh).
 _NO_SYNC = {"synchronize_session": False}
 # What a sync changes; the rest (provider, url, created_at) is fixed when added.
@@ -50,7 +54,7 @@ class SqlCalendarFeedRepository:
         return None if row is None else _feed(row)
 
     async def listed(self, provider_id: int | None = None) -> list[CalendarFeed]:
-        query = select(CalendarFeedRow).order_by(CalendarFeedRow.id)
+        query = select(CalendarFeedRow).where(_WEB_FEED).order_by(CalendarFeedRow.id)
         if provider_id is not None:
             query = query.where(CalendarFeedRow.provider_id == provider_id)
         return [_feed(row) for row in await self._session.scalars(query)]
@@ -68,6 +72,7 @@ class SqlCalendarFeedRepository:
         rows = await self._session.scalars(
             select(_FEED.id)
             .where(
+                _WEB_FEED,
                 or_(_FEED.last_attempt_at.is_(None), _FEED.last_attempt_at < attempted_before),
                 or_(_FEED.lease_until.is_(None), _FEED.lease_until < now),
             )

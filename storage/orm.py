@@ -393,3 +393,60 @@ class CalendarConflictRow(Base):
         Index("ux_calendar_conflicts_key", "feed_id", "appointment_id", "starts_at", unique=True),
         Index("ix_calendar_conflicts_appointment", "appointment_id"),
     )
+
+
+class CalDavAccountRow(Base):
+    """A provider's CalDAV calendar (migration 0010); the password only encrypted."""
+
+    __tablename__ = "caldav_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), unique=True
+    )
+    url: Mapped[str] = mapped_column(Text)
+    username: Mapped[str] = mapped_column(Text)
+    password_encrypted: Mapped[str] = mapped_column(Text)
+    calendar_url: Mapped[str] = mapped_column(Text)
+    calendar_name: Mapped[str | None] = mapped_column(Text)
+    feed_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calendar_feeds.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+
+
+class CalDavOutboxRow(Base):
+    """"Write appointment N as of revision S to account A": one row each (migration 0010)."""
+
+    __tablename__ = "caldav_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("caldav_accounts.id", ondelete="CASCADE")
+    )
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE")
+    )
+    sequence: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))  # core.caldav_model.PushStatus
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The appointment's last change (updated_at, else created_at) the row stands for:
+    # a later change with the same sequence (a forgotten client's name) queues it again.
+    stamp: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "account_id", "appointment_id", "sequence", name="ux_caldav_outbox_revision"
+        ),
+        Index("ix_caldav_outbox_due", "account_id", "status", "next_attempt_at"),
+    )

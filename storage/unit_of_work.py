@@ -16,6 +16,7 @@ from sqlalchemy.orm import SessionTransaction
 from core.model import BookingSnapshot
 from storage.booking_snapshot import read_booking_snapshot
 from storage.calendar_conflicts import SqlCalendarConflictRepository
+from storage.caldav import SqlCalDavRepository
 from storage.calendar_feeds import SqlCalendarFeedRepository
 from storage.driver_sql import transaction_connection
 from storage.engine import WRITE_OPTION, sqlite_write_lock
@@ -94,6 +95,7 @@ class SqlUnitOfWork:
         self.feeds = SqlCalendarFeedRepository(self._session)
         self.subscriptions = SqlSubscriptionRepository(self._session)
         self.conflicts = SqlCalendarConflictRepository(self._session)
+        self.caldav = SqlCalDavRepository(self._session)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -31,6 +31,8 @@ REQUIRE_POSTGRES = os.environ.get("SLOTBOT_REQUIRE_POSTGRES", "").lower() in ("1
 
 TABLES = (
     "calendar_conflicts",
+    "caldav_outbox",
+    "caldav_accounts",
     "calendar_busy",
     "calendar_feeds",
     "tg_chat_leases",

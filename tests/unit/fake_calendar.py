@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from core.caldav_model import is_caldav_feed
 from core.calendar_feed import BusyInterval
 from core.model import MAX_APPOINTMENT_LENGTH, BusyPeriod, CalendarFeed
 
@@ -54,7 +55,11 @@ class FakeCalendarFeedRepository:
 
     async def listed(self, provider_id: int | None = None) -> list[CalendarFeed]:
         feeds = sorted(self._data.feeds.items())
-        return [f for _, f in feeds if provider_id in (None, f.provider_id)]
+        # A CalDAV account's feed row is listed with the account (storage/calendar_feeds.py).
+        return [
+            f for _, f in feeds
+            if provider_id in (None, f.provider_id) and not is_caldav_feed(f.url)
+        ]
 
     async def remove(self, feed_id: int) -> None:
         feed = self._data.feeds.pop(feed_id, None)
@@ -67,6 +72,7 @@ class FakeCalendarFeedRepository:
         due = [
             f for f in self._data.feeds.values()
             if (f.last_attempt_at is None or f.last_attempt_at < attempted_before)
+            and not is_caldav_feed(f.url)
             and not self._leased(f.id, now)  # type: ignore[arg-type]
         ]
         due.sort(key=lambda f: (f.last_attempt_at is not None, f.last_attempt_at or now, f.id))

@@ -49,6 +49,7 @@ from core.model import (
     WaitlistOffer,
     WeeklyInterval,
 )
+from tests.unit.fake_caldav import CalDavState, FakeCalDavRepository
 from tests.unit.fake_calendar import FakeCalendarFeedRepository, FeedState
 from tests.unit.fake_conflicts import FakeCalendarConflictRepository
 from tests.unit.fake_snapshot import booking_snapshot
@@ -72,6 +73,7 @@ class _State:
     offers: dict[int, WaitlistOffer] = field(default_factory=dict)
     calendar: FeedState = field(default_factory=FeedState)
     conflicts: dict[int, CalendarConflict] = field(default_factory=dict)
+    caldav: CalDavState = field(default_factory=CalDavState)
     # Kept beside the dataclasses, as SQL keeps them in columns core never maps.
     sequences: dict[int, int] = field(default_factory=dict)  # appointment id -> SEQUENCE
     feed_links: dict[int, str] = field(default_factory=dict)  # provider id -> token hash
@@ -402,6 +404,7 @@ class FakeUnitOfWork:
         self.feeds = FakeCalendarFeedRepository(self)
         self.subscriptions = FakeSubscriptionRepository(self)
         self.conflicts = FakeCalendarConflictRepository(self)
+        self.caldav = FakeCalDavRepository(self)
         self.begin_write_calls: list[int | None] = []
         self.committed = False
         self._commit_error = commit_error
