@@ -167,6 +167,18 @@ def provider_feed(
     return calendar.to_ical()
 
 
+def booking_event(
+    booking: FeedBooking, *, host_label: str, labels: FeedLabels = FeedLabels()
+) -> bytes:
+    """One appointment as a CalDAV calendar object: the feed's very event (same UID,
+    SEQUENCE and fields), alone in a VCALENDAR without METHOD (RFC 4791 4.1)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add_component(_event(booking, host_label, labels))
+    return calendar.to_ical()
+
+
 def _event(booking: FeedBooking, host_label: str, labels: FeedLabels) -> Event:
     start, end = _utc(booking.start, "start"), _utc(booking.end, "end")
     if end <= start:
