@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.bootstrap import open_app
 from bot.cli_args import check_now, instant, row_id
+from bot.cli_caldav import add_caldav_commands
 from bot.clock import utc_now
 from bot.errors import UsageError
 from bot.json_views import Reported, utc_iso
@@ -67,6 +68,7 @@ def add_calendar_commands(commands: Any, parser_class: type[argparse.ArgumentPar
     sync.set_defaults(handler=_sync)
 
     add_export_hook(subcommands, parser_class)
+    add_caldav_commands(subcommands)  # bot/cli_caldav.py: the two-way CalDAV calendar
 
 
 def add_export_hook(subcommands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
