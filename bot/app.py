@@ -22,6 +22,14 @@ from bot.persistence import SqlPersistence
 from bot.rate_limits import PerChatRateLimiter
 from bot.update_processing import PerChatUpdateProcessor
 from conversations.chat import chat_conversation, outside_conversation
+from conversations.caldav_job import (
+    CALDAV_BUSY_JOB,
+    CALDAV_FIRST_SECONDS,
+    CALDAV_PUSH_JOB,
+    CALDAV_PUSH_SECONDS,
+    caldav_busy_job,
+    caldav_push_job,
+)
 from conversations.digest import DIGEST_JOB, DIGEST_POLL_SECONDS, send_digests
 from conversations.feed_sync_job import FEED_SYNC_FIRST_SECONDS, FEED_SYNC_JOB, feed_sync_job
 from conversations.reminders import REMINDER_JOB, REMINDER_POLL_SECONDS, send_reminders
@@ -116,6 +124,15 @@ def build_application(
             application.job_queue.run_repeating(
                 feed_sync_job, interval=services.feeds.sync_every, first=FEED_SYNC_FIRST_SECONDS,
                 name=FEED_SYNC_JOB,
+            )
+        if services.caldav is not None:
+            application.job_queue.run_repeating(
+                caldav_push_job, interval=CALDAV_PUSH_SECONDS, first=CALDAV_FIRST_SECONDS,
+                name=CALDAV_PUSH_JOB,
+            )
+            application.job_queue.run_repeating(
+                caldav_busy_job, interval=services.caldav.sync_every,
+                first=CALDAV_FIRST_SECONDS + 10, name=CALDAV_BUSY_JOB,
             )
     return application
 

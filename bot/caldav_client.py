@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -142,7 +143,7 @@ class CalDavSession:
         return await _in_thread(search)
 
     async def close(self) -> None:
-        await asyncio.to_thread(self._client.close)
+        await _in_thread(self._client.close)
 
 
 def _resource(calendar_url: str, uid: str) -> str:
@@ -154,12 +155,36 @@ def _text(data: str | bytes) -> bytes:
 
 
 async def _in_thread(work: Callable[[], T]) -> T:
-    """``work`` in a worker thread, its failures turned into the core's CalDavError."""
+    """``work`` in a thread of its own, its failures turned into the core's CalDavError.
+
+    A daemon thread, not the loop's executor: ``asyncio.run`` waits for the executor's
+    threads when it ends, so a request hanging on a slow server would hold up the bot's
+    stop (bounded at 10 s) for as long as its own timeout. A call cut by the deadline
+    or the stop may still complete in the background; what it writes is a state the
+    outbox writes again anyway.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def deliver(outcome: Callable[[], None]) -> None:
+        try:
+            loop.call_soon_threadsafe(outcome)
+        except RuntimeError:
+            pass  # the loop is closed: nobody waits for this call any more
+
+    def run() -> None:
+        try:
+            result = _reasoned(work)
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+            failure = exc  # ``exc`` itself is unbound when the except block ends
+            deliver(lambda: done.done() or done.set_exception(failure))
+        else:
+            deliver(lambda: done.done() or done.set_result(result))
+
+    threading.Thread(target=run, name="caldav", daemon=True).start()
     try:
-        return await asyncio.wait_for(asyncio.to_thread(_reasoned, work), CALL_SECONDS)
+        return await asyncio.wait_for(done, CALL_SECONDS)
     except TimeoutError:
-        # The thread may go on until its request times out; what it writes is a state
-        # the outbox writes again anyway.
         raise CalDavError("the calendar server did not answer in time") from None
 
 

@@ -24,6 +24,7 @@ from bot.bootstrap import App, open_app
 from bot.demo import DEMO_CLINIC
 from bot.errors import BotStartError
 from bot.calendar_route import CalendarFeeds
+from bot.caldav_client import caldav_access
 from bot.feed_access import feed_access
 from bot.http_server import Webhook, http_app, start_http
 from bot.settings import Settings
@@ -242,7 +243,7 @@ async def _serve(
             token,
             Services(
                 app.uow, app.clock, settings.admin_ids, settings.public_url,
-                feeds=feed_access(settings),
+                feeds=feed_access(settings), caldav=caldav_access(settings),
             ),
             api_url=settings.telegram_api_url,
             shared_chats=webhook, reminder_rate=settings.reminders_per_second,

@@ -22,6 +22,7 @@ from core.ports import UnitOfWork
 
 if TYPE_CHECKING:
     from conversations.provider_common import Acting
+    from core.caldav_sync import CalDavAccess
     from core.calendar_sync import FeedAccess
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Services:
     # (core.feed_urls.feed_url); None when the bot has no public address.
     public_url: str | None = None
     feeds: FeedAccess | None = None
+    caldav: CalDavAccess | None = None  # providers' CalDAV calendars (conversations/caldav_job.py)
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
