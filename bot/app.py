@@ -126,9 +126,11 @@ def build_application(
                 name=FEED_SYNC_JOB,
             )
         if services.caldav is not None:
+            # A run writing to a slow server may outlast the interval: the next one
+            # starts anyway and takes the other accounts (each is leased to one run).
             application.job_queue.run_repeating(
                 caldav_push_job, interval=CALDAV_PUSH_SECONDS, first=CALDAV_FIRST_SECONDS,
-                name=CALDAV_PUSH_JOB,
+                name=CALDAV_PUSH_JOB, job_kwargs={"max_instances": 2},
             )
             application.job_queue.run_repeating(
                 caldav_busy_job, interval=services.caldav.sync_every,
