@@ -84,11 +84,11 @@ def create_engine(url: str, *, echo: bool = False, **pool_options: Any) -> Async
 
 #: Connections beside the updates': the timed jobs (reminder senders and their
 #: producer, a second reminder poll, waitlist, digest, housekeeping, the two
-#: calendar feeds synced at once) and a health check, so that a job never takes
-#: a running update's connection.
-JOB_CONNECTIONS = 12
+#: calendar feeds synced at once, the two CalDAV calendars written at once) and a
+#: health check, so that a job never takes a running update's connection.
+JOB_CONNECTIONS = 14
 #: For the rare nesting of units of work. A process holds at most
-#: concurrent updates + JOB_CONNECTIONS + POOL_OVERFLOW connections (32 by
+#: concurrent updates + JOB_CONNECTIONS + POOL_OVERFLOW connections (34 by
 #: default): PostgreSQL's max_connections (100 by default) must exceed that
 #: times the processes (``run --workers`` splits the concurrency among them).
 POOL_OVERFLOW = 4
