@@ -9,6 +9,7 @@ sync, our own never do; new processes over the same database send nothing twice.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -200,8 +201,10 @@ async def test_new_processes_over_the_same_database_send_nothing_twice(
 async def test_the_password_is_stored_encrypted_and_never_logged(
     uow, engine, radicale, setup, caplog  # noqa: F811
 ):
-    caplog.set_level(logging.DEBUG)
-    provider_id, single, _calendar, client, account = setup
+    caplog.set_level(logging.DEBUG)  # every library's debug lines too
+    provider_id, single, calendar, client, account = setup
+    await connect_account(uow, provider_id, radicale.url, "ana", PASSWORD, now=FIXED_NOW,
+                          access=access_for(client), calendar=calendar)  # again, logged
     await book(uow, provider_id, single, at(10))
     await push(uow, client)
     await sync_account_busy(uow, account.id, access_for(client), now=FIXED_NOW)
@@ -209,6 +212,7 @@ async def test_the_password_is_stored_encrypted_and_never_logged(
         row = (await connection.execute(text("SELECT * FROM caldav_accounts"))).one()
     assert all(PASSWORD not in str(value) for value in row)
     assert Fernet(KEY.encode()).decrypt(row.password_encrypted.encode()).decode() == PASSWORD
+    assert "CalDAV calendar connected" in caplog.text  # the log was captured at all
     assert PASSWORD not in caplog.text and KEY not in caplog.text
 
 
@@ -224,9 +228,7 @@ async def test_a_wrong_password_is_refused_and_a_revoked_one_is_kept_as_the_erro
     async with uow() as unit:
         await unit.begin_write(provider_id)
         stored = await unit.caldav.account(account.id)
-        await unit.caldav.update_account(
-            stored.__class__(**{**stored.__dict__, "password_encrypted": cipher.encrypt("old")})
-        )
+        await unit.caldav.update_account(replace(stored, password_encrypted=cipher.encrypt("old")))
         await unit.commit()
     await book(uow, provider_id, single, at(10))
     [result] = await push(uow, client)
