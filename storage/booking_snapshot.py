@@ -67,17 +67,7 @@ SELECT {pr.provider_row("p")}{{text}} AS provider,
           FROM schedule_overrides o
          WHERE o.provider_id = :provider AND o.date >= :first_day AND o.date <= :last_day
        ) AS overrides,
-       (SELECT {{agg}}({{row}}(b.starts_at, b.ends_at, b.type_id))
-          FROM (SELECT a.starts_at, a.ends_at, a.type_id
-                  FROM appointments a
-                 WHERE a.provider_id = :provider AND a.starts_at >= :busy_floor
-                   AND a.starts_at < :busy_to AND a.ends_at > :busy_from
-                   AND a.status IN ({pr.ACTIVE})
-                UNION ALL
-                SELECT c.starts_at, c.ends_at, NULL
-                  FROM calendar_busy c
-                 WHERE c.provider_id = :provider AND c.starts_at >= :busy_floor
-                   AND c.starts_at < :busy_to AND c.ends_at > :busy_from) b) AS busy,
+       {pr.BUSY} AS busy,
        (SELECT {{agg}}({{row}}(e.id, e.date, e.zone, e.created_at))
           FROM waitlist_entries e
          WHERE e.client_id = :client AND e.provider_id = :provider AND e.type_id = :type

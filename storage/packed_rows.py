@@ -68,6 +68,24 @@ def type_row(t: str) -> str:
     return "{row}(" + ", ".join(f"{t}.{c}" for c in TYPE_COLUMNS) + ")"
 
 
+#: The provider's busy times in ``:busy_from``…``:busy_to`` as one JSON list of
+#: (start, end, type) rows: active appointments and, of no type, the busy times of
+#: the provider's own calendars (issue #13). ``:busy_floor`` bounds the index
+#: range from below: no appointment and no stored calendar piece is longer than
+#: ``MAX_APPOINTMENT_LENGTH``. Read the same way for a screen and for a booking.
+BUSY = f"""(SELECT {{agg}}({{row}}(b.starts_at, b.ends_at, b.type_id))
+          FROM (SELECT a.starts_at, a.ends_at, a.type_id
+                  FROM appointments a
+                 WHERE a.provider_id = :provider AND a.starts_at >= :busy_floor
+                   AND a.starts_at < :busy_to AND a.ends_at > :busy_from
+                   AND a.status IN ({ACTIVE})
+                UNION ALL
+                SELECT c.starts_at, c.ends_at, NULL
+                  FROM calendar_busy c
+                 WHERE c.provider_id = :provider AND c.starts_at >= :busy_floor
+                   AND c.starts_at < :busy_to AND c.ends_at > :busy_from) b)"""
+
+
 def cached(parse: Callable[[Any], T], value: Any) -> T:
     return _parse_text(parse, value) if isinstance(value, str) else parse(value)
 

@@ -39,22 +39,11 @@ SELECT {pr.provider_row("p")}{{text}},
        {_WEEKLY},
        (SELECT {{agg}}({{row}}(o.id, o.date, o.kind, o.start_time, o.end_time)){{text}}
           FROM schedule_overrides o WHERE o.provider_id = p.id),
-       (SELECT {{agg}}({{row}}(b.starts_at, b.ends_at, b.type_id))
-          FROM (SELECT a.starts_at, a.ends_at, a.type_id
-                  FROM appointments a
-                 WHERE a.provider_id = :provider AND a.starts_at >= :floor
-                   AND a.starts_at < :busy_to AND a.ends_at > :busy_from
-                   AND a.status IN ({pr.ACTIVE})
-                UNION ALL
-                -- the provider's own calendars (issue #13): busy, of no type
-                SELECT c.starts_at, c.ends_at, NULL
-                  FROM calendar_busy c
-                 WHERE c.provider_id = :provider AND c.starts_at >= :floor
-                   AND c.starts_at < :busy_to AND c.ends_at > :busy_from) b)
+       {pr.BUSY}
   FROM providers p
  WHERE p.id = :provider
 """),
-    provider=Integer(), type=Integer(), floor=UTCDateTime(), busy_from=UTCDateTime(),
+    provider=Integer(), type=Integer(), busy_floor=UTCDateTime(), busy_from=UTCDateTime(),
     busy_to=UTCDateTime(),
 )
 
@@ -65,8 +54,7 @@ async def calendar_window(
     async with statement_connection(session) as connection:
         row = await _WINDOW.fetchone(
             connection, provider=provider_id, type=type_id, busy_from=busy_from, busy_to=busy_to,
-            # No appointment is longer than this: the index range's lower end.
-            floor=busy_from - MAX_APPOINTMENT_LENGTH,
+            busy_floor=busy_from - MAX_APPOINTMENT_LENGTH,
         )
     if row is None:
         return CalendarWindow(None, None, ())
