@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, vDuration, vText
 
 from core.localtime import zone
 from core.model import AppointmentStatus
@@ -213,13 +213,28 @@ def _event(booking: FeedBooking, host_label: str, labels: FeedLabels) -> Event:
     # Clients' names and notes (often about health): hidden from people the provider
     # shares their calendar with, who see "busy" only.
     event.add("class", "PRIVATE")
-    event.add("summary", summary)
+    event.add("summary", _Typed(summary))
     notes = _text(booking.notes or "").strip()
     if notes:
-        event.add("description", notes)
+        event.add("description", _Typed(notes))
     if place:
-        event.add("location", place)
+        event.add("location", _Typed(place))
     return event
+
+
+class _Typed(vText):
+    """TEXT escaped as RFC 5545 says, backslash first.
+
+    icalendar's own escaping first turns a typed ``\\N`` into a line break (for
+    people writing iCalendar escapes by hand), so a note holding a Windows path
+    or a typo came back changed; a person's words are never escapes here.
+    """
+
+    def to_ical(self) -> bytes:
+        text = str(self)
+        for plain, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
+            text = text.replace(plain, escaped)
+        return text.encode(self.encoding)
 
 
 def _utc(value: datetime, what: str) -> datetime:
