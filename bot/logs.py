@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 UPDATE_ID: contextvars.ContextVar[int | None] = contextvars.ContextVar("update_id", default=None)
 USER_ID: contextvars.ContextVar[int | None] = contextvars.ContextVar("user_id", default=None)
 
-#: Loggers that say too much at INFO: httpx logs request URLs, which hold the bot token.
-_QUIET = ("httpx", "httpcore", "alembic", "apscheduler", "aiohttp.access")
+#: Loggers that say too much at INFO: httpx logs request URLs, which hold the bot token;
+#: PTB logs whole updates and requests at DEBUG, message texts (a CalDAV app password
+#: typed in the chat among them) included.
+_QUIET = ("httpx", "httpcore", "alembic", "apscheduler", "aiohttp.access", "telegram")
 
 
 class UpdateContext(logging.Filter):
@@ -60,5 +62,10 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    quiet_chatty_loggers()
+
+
+def quiet_chatty_loggers() -> None:
+    """Loggers that would show tokens or message texts: warnings and errors only."""
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -330,52 +330,17 @@ class ReminderAck(Callback):
     appointment: int
 
 
-# /calendar: the provider's own calendars (feeds) and their calendar link. Feed and
-# conflict ids are re-checked against the provider the caller runs.
-
-
-@button("fc")
-@dataclass(frozen=True)
-class CalendarMenu(Callback):
-    pass
-
-
-@button("fa")
-@dataclass(frozen=True)
-class FeedAdd(Callback):
-    """Ask for a calendar's secret address."""
-
-
-@button("fr")
-@dataclass(frozen=True)
-class FeedRemove(Callback):
-    """Remove feed ``feed``: ``confirm`` False asks first."""
-
-    feed: int
-    confirm: bool
-
-
-@button("fs")
-@dataclass(frozen=True)
-class FeedSync(Callback):
-    pass
-
-
-@button("fl")
-@dataclass(frozen=True)
-class FeedLink(Callback):
-    """Make a calendar link; ``confirm`` False warns first when it would replace one."""
-
-    confirm: bool
-
-
-@button("kc")
-@dataclass(frozen=True)
-class ConflictDecision(Callback):
-    """Under a busy time over a booking: cancel the booking (True) or keep it (False)."""
-
-    conflict: int
-    cancel: bool
+# /calendar: its buttons live in calendar_buttons.py (registered when imported here).
+from conversations.calendar_buttons import (  # noqa: E402,F401 - re-exported as cb.…
+    CalDavConnect,
+    CalDavDisconnect,
+    CalendarMenu,
+    ConflictDecision,
+    FeedAdd,
+    FeedLink,
+    FeedRemove,
+    FeedSync,
+)
 
 
 # The waitlist.

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackContext, ContextTypes
 
 from conversations import callbacks as cb
@@ -188,3 +188,23 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
         return
     _ANSWERED.set(query.id)
     await query.answer(text, show_alert=alert)
+
+
+async def delete_secret_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Delete the message just typed (it holds a password); False: Telegram refused, and the
+    person is asked to delete it themselves. Run first, before anything else can fail."""
+    message = update.effective_message
+    if message is None:
+        return True
+    try:
+        await context.bot.delete_message(message.chat_id, message.message_id)
+        return True
+    except TelegramError as exc:
+        log.warning("a password message in chat %s was not deleted (%s)",
+                    message.chat_id, type(exc).__name__)
+    locale = resolve_locale(None, update.effective_user.language_code if update.effective_user else None)
+    who = getattr(context, "caller", None)
+    t = who.texts if who is not None else texts_for(locale)
+    await show(update, "⚠️ " + t._("I could not delete your message with the password: please "
+                                  "delete it yourself."))
+    return False

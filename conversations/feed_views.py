@@ -8,100 +8,21 @@ modules give and shows any other as it is.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
+from conversations import caldav_views
 from conversations import callbacks as cb
+from conversations.calendar_reasons import button as _button
+from conversations.calendar_reasons import feed_reason
+from conversations.calendar_reasons import host as _host
 from conversations.i18n import Texts
-from conversations.markup import LIST_NAME_LIMIT, NOTE_LIMIT, escape, fit, label
+from conversations.markup import LIST_NAME_LIMIT, escape, fit
 from conversations.provider_texts import client_name
+from core.caldav_model import AccountView
 from core.calendar_conflicts import ConflictNotice
 from core.model import CalendarFeed, Provider
-
-HOST_LIMIT = 60  # a host in a line of the list: the real ones are shorter
-
-Reason = Callable[[Texts, dict[str, str]], str]
-
-
-def _host(text: str) -> str:
-    return escape(text, HOST_LIMIT)
-
-
-def _reasons() -> list[tuple[re.Pattern[str], Reason]]:
-    """The English reasons of bot/feed_addresses.py, bot/feed_fetch.py, core/calendar_feed.py
-    and core/calendar_sync.py, most specific first, each with its translation."""
-    table: list[tuple[str, Reason]] = [
-        (r"the host ['\"](?P<host>.*)['\"] cannot be found",
-         lambda t, m: t._("the host {host} cannot be found").format(host=_host(m["host"]))),
-        (r"this is not a web address", lambda t, m: t._("this is not a web address")),
-        (r"only https:// addresses can be fetched",
-         lambda t, m: t._("only https:// (or webcal://) addresses can be used")),
-        (r"addresses with a user name or password in them are not used",
-         lambda t, m: t._("addresses with a user name or password in them are not used")),
-        (r"(?P<host>.+) points to a private or local address",
-         lambda t, m: t._("{host} points to a private or local address").format(
-             host=_host(m["host"]))),
-        (r"the address redirects more than (?P<n>\d+) times",
-         lambda t, m: t.ngettext("the address redirects more than {n} time",
-                                 "the address redirects more than {n} times",
-                                 int(m["n"])).format(n=m["n"])),
-        (r"no answer within (?P<s>[\d.]+) s",
-         lambda t, m: t._("no answer within {seconds} seconds").format(seconds=m["s"])),
-        (r"the server answered (?P<status>\d+) without saying where to go",
-         lambda t, m: t._("the server answered {status} without saying where to go").format(
-             status=m["status"])),
-        (r"the server answered (?P<status>\d+)",
-         lambda t, m: t._("the server answered {status}").format(status=m["status"])),
-        (r"the feed redirects elsewhere and (?P<rest>.+)",
-         lambda t, m: t._("the address redirects elsewhere, and there {reason}").format(
-             reason=feed_reason(t, m["rest"]))),
-        (r"the server redirects to something that is not a web address",
-         lambda t, m: t._("the server redirects to something that is not a web address")),
-        (r"the calendar is larger than (?P<size>.+)",
-         lambda t, m: t._("the calendar is larger than {size}").format(size=escape(m["size"]))),
-        (r"the certificate of (?P<host>.+) is not valid",
-         lambda t, m: t._("the certificate of {host} is not valid").format(host=_host(m["host"]))),
-        (r"no secure connection to (?P<host>.+) could be made",
-         lambda t, m: t._("no secure connection to {host} could be made").format(
-             host=_host(m["host"]))),
-        (r"(?P<host>.+) cannot be reached",
-         lambda t, m: t._("{host} cannot be reached").format(host=_host(m["host"]))),
-        (r"(?P<host>.+) broke off the connection",
-         lambda t, m: t._("{host} broke off the connection").format(host=_host(m["host"]))),
-        (r"the calendar could not be downloaded from (?P<host>.+)",
-         lambda t, m: t._("the calendar could not be downloaded from {host}").format(
-             host=_host(m["host"]))),
-        (r"this calendar is added already", lambda t, m: t._("this calendar is added already")),
-        (r"more than (?P<n>\d+) busy times in the booking horizon",
-         lambda t, m: t._("more than {n} busy times within your booking horizon").format(
-             n=m["n"])),
-        (r"the calendar could not be read", lambda t, m: t._("the calendar could not be read")),
-        (r"not an iCalendar feed: .*", lambda t, m: t._("this is not an iCalendar calendar")),
-        (r"cannot expand the feed's events: .*",
-         lambda t, m: t._("its repeating events cannot be read")),
-        (r"the calendar was removed", lambda t, m: t._("the calendar was removed")),
-        (r"another sync of this calendar is under way",
-         lambda t, m: t._("it is being read right now; try again in a minute")),
-    ]
-    return [(re.compile(pattern, re.DOTALL), render) for pattern, render in table]
-
-
-_REASONS = _reasons()
-
-
-def feed_reason(t: Texts, reason: str) -> str:
-    """Why a feed failed or was refused, in ``t``'s language (HTML-escaped)."""
-    for pattern, render in _REASONS:
-        found = pattern.fullmatch(reason)
-        if found is not None:
-            return render(t, found.groupdict())
-    return escape(reason, NOTE_LIMIT)
-
-
-def _button(text: str, callback: cb.Callback) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label(text), callback_data=cb.encode(callback))
 
 
 def feed_line(t: Texts, feed: CalendarFeed, provider: Provider) -> str:
@@ -132,9 +53,13 @@ def calendar_screen(
     can_add: bool,
     link_base: str | None,
     has_link: bool,
+    caldav: AccountView | None = None,
+    can_connect: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """``can_add``: this bot reads calendars (and the provider has room for one more);
-    ``link_base``: SLOTBOT_PUBLIC_URL, without which there is no calendar link."""
+    ``link_base``: SLOTBOT_PUBLIC_URL, without which there is no calendar link;
+    ``caldav``: the connected CalDAV calendar; ``can_connect``: one can be connected here
+    (the bot has SLOTBOT_SECRET_KEY)."""
     lines = [t._("<b>Your calendars</b>"),
              t._("Busy times in these calendars block your slots, as bookings do.")]
     lines += [feed_line(t, feed, provider) for feed in feeds]
@@ -150,6 +75,10 @@ def calendar_screen(
         rows.append([_button("🗑 " + remove, cb.FeedRemove(feed.id, False))])
     if feeds:
         rows.append([_button("🔄 " + t._("Sync now"), cb.FeedSync())])
+    section = caldav_views.caldav_section(t, provider, caldav, can_connect)
+    if section is not None:
+        lines.append(section)
+    rows += caldav_views.caldav_rows(t, caldav, can_connect)
     lines.append("")
     lines.append(t._("<b>Your bookings as a calendar</b>"))
     if link_base is None:

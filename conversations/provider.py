@@ -8,6 +8,7 @@ from conversations import callbacks as cb
 from conversations import (
     feed_notices,
     provider_agenda,
+    provider_caldav,
     provider_calendar,
     provider_feeds,
     provider_onboarding,
@@ -15,6 +16,9 @@ from conversations import (
     provider_types,
 )
 from conversations.states import (
+    CALDAV_PASSWORD,
+    CALDAV_URL,
+    CALDAV_USER,
     FEED_URL,
     PROVIDER_CANCEL_REASON,
     SETTING_TEXT,
@@ -63,6 +67,8 @@ def _routes() -> list[BaseHandler]:
         on_button(cb.FeedRemove, provider_feeds.on_feed_remove),
         on_button(cb.FeedSync, provider_feeds.on_feed_sync),
         on_button(cb.FeedLink, provider_feeds.on_feed_link),
+        on_button(cb.CalDavConnect, provider_caldav.on_caldav_connect),
+        on_button(cb.CalDavDisconnect, provider_caldav.on_caldav_disconnect),
         on_button(cb.ConflictDecision, feed_notices.on_conflict_decision),
     ]
 
@@ -80,4 +86,7 @@ TEXT_STEPS = {
     TYPE_CAPACITY: provider_types.on_type_capacity,
     SETTING_TEXT: provider_settings.on_setting_text,
     FEED_URL: provider_feeds.on_feed_url,
+    CALDAV_URL: provider_caldav.on_caldav_url,
+    CALDAV_USER: provider_caldav.on_caldav_user,
+    CALDAV_PASSWORD: provider_caldav.on_caldav_password,
 }

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 URL_MAX_CHARS = 2000
 
 
-async def _show_screen(
+async def show_calendar_screen(
     update: Update, context: ContextTypes.DEFAULT_TYPE, head: str | None = None,
     *, new_message: bool = False,
 ) -> None:
@@ -55,11 +55,17 @@ async def _show_screen(
     svc = services(context)
     provider_id = who.provider.id
     assert provider_id is not None
-    feeds = await list_feeds(svc.uow(), provider_id)
+    feeds = await list_feeds(svc.uow(), provider_id)  # CalDAV calendars' rows left out
     linked = svc.public_url is not None and await has_feed_link(svc.uow(), provider_id)
     can_add = svc.feeds is not None and len(feeds) < MAX_FEEDS_PER_PROVIDER
+    caldav = None
+    if svc.caldav is not None:
+        from core.caldav_sync import list_accounts  # icalendar: only for a bot with CalDAV
+
+        caldav = next(iter(await list_accounts(svc.uow(), provider_id)), None)
+    can_connect = svc.caldav is not None and svc.caldav.cipher is not None
     text, markup = views.calendar_screen(
-        who.texts, who.provider, feeds, can_add, svc.public_url, linked
+        who.texts, who.provider, feeds, can_add, svc.public_url, linked, caldav, can_connect
     )
     await show(update, text if head is None else f"{head}\n\n{text}", markup,
                new_message=new_message)
@@ -72,14 +78,14 @@ async def _expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @provider_only
 async def cmd_calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await _show_screen(update, context)
+    await show_calendar_screen(update, context)
     return BROWSING
 
 
 @provider_only
 async def on_calendar_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await answer(update)
-    await _show_screen(update, context)
+    await show_calendar_screen(update, context)
     return BROWSING
 
 
@@ -90,7 +96,7 @@ async def on_feed_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     if services(context).feeds is None:  # a button from a bot that read calendars then
         return await _expired(update, context)
     if len(await list_feeds(services(context).uow(), who.provider.id)) >= MAX_FEEDS_PER_PROVIDER:
-        await _show_screen(update, context, views.too_many_feeds(who.texts, MAX_FEEDS_PER_PROVIDER))
+        await show_calendar_screen(update, context, views.too_many_feeds(who.texts, MAX_FEEDS_PER_PROVIDER))
         return BROWSING
     await show(update, views.ask_feed_url(who.texts), new_message=True)
     return FEED_URL
@@ -117,7 +123,7 @@ async def on_feed_url(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         await show(update, views.feed_refused(t, refused.reason))
         return FEED_URL  # the question stays open: another address, or /cancel
     except FeedLimitReached as full:
-        await _show_screen(update, context, views.too_many_feeds(t, full.limit))
+        await show_calendar_screen(update, context, views.too_many_feeds(t, full.limit))
         return BROWSING
     except NotFound:
         return await _expired(update, context)
@@ -130,7 +136,7 @@ async def on_feed_url(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         context.application.create_task,
         _first_read(context, feed.id), name=f"calendar-feed-{feed.id}-first-read",
     )
-    await _show_screen(update, context, views.feed_added(t, feed))
+    await show_calendar_screen(update, context, views.feed_added(t, feed))
     return BROWSING
 
 
@@ -162,7 +168,7 @@ async def on_feed_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         removed = await remove_feed(svc.uow(), button.feed, provider_id=who.provider.id)
     except NotFound:
         return await _expired(update, context)
-    await _show_screen(update, context, views.feed_removed(who.texts, removed))
+    await show_calendar_screen(update, context, views.feed_removed(who.texts, removed))
     return BROWSING
 
 
@@ -183,7 +189,7 @@ async def on_feed_sync(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         for result in failed:
             await claim_failure_notice(svc.uow(), result.feed_id, svc.clock())
     await feed_notices.after_sync(context, results)
-    await _show_screen(update, context, views.synced(who.texts, len(failed)))
+    await show_calendar_screen(update, context, views.synced(who.texts, len(failed)))
     return BROWSING
 
 
@@ -194,7 +200,7 @@ async def on_feed_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     who = acting(context)
     svc = services(context)
     if svc.public_url is None:  # the setting went since the screen was shown
-        await _show_screen(update, context)
+        await show_calendar_screen(update, context)
         return BROWSING
     provider_id = who.provider.id
     assert provider_id is not None
@@ -202,7 +208,7 @@ async def on_feed_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await show(update, *views.link_question(who.texts))  # the old link would stop
         return BROWSING
     token = await new_feed_link(svc.uow(), provider_id)
-    await _show_screen(update, context)
+    await show_calendar_screen(update, context)
     # A message of its own, below the screen: the screen changes, the link stays readable.
     await show(update, views.link_message(who.texts, feed_url(svc.public_url, token)),
                new_message=True)

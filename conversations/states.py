@@ -5,3 +5,5 @@ BROWSING, NOTE, CANCEL_REASON, TIME_ZONE = range(4)
 # The provider conversation's text steps; a range apart from the client's.
 PROVIDER_CANCEL_REASON, TYPE_NAME, TYPE_DURATION, TYPE_PRICE, TYPE_CAPACITY, SETTING_TEXT = range(10, 16)
 FEED_URL = 16  # /calendar: the secret address of a calendar to add
+# /calendar → Connect a CalDAV calendar: the server, the user name, the app password.
+CALDAV_URL, CALDAV_USER, CALDAV_PASSWORD = range(17, 20)

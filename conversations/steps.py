@@ -24,7 +24,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes, ConversationHandler
 
-from conversations.common import caller, services, show
+from conversations.common import caller, delete_secret_message, services, show
 from conversations.i18n import Texts
 from conversations.states import BROWSING
 
@@ -32,6 +32,8 @@ Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
 
 STEP_LIFETIME = timedelta(minutes=15)
 STEP_STARTED = "step_started"  # user_data: when the pending question was asked
+#: Set (True) on a text step whose message is a secret: deleted even when the question expired.
+READS_SECRET = "reads_secret"
 
 #: ``user_data`` keys that only mean something while their question is pending.
 #: Each text step's module names its own; /cancel and expiry drop them all.
@@ -39,6 +41,7 @@ STEP_DRAFTS = (
     "note_for", "cancel_reason_for",  # client: a booking note, a cancellation reason
     "provider_cancel",  # provider: the appointment a typed reason cancels
     "setting_text", "type_draft", "type_edit",  # provider: a setting, a new or edited type
+    "caldav_url", "caldav_user",  # provider: connecting a CalDAV calendar (never the password)
 )  # fmt: skip
 
 
@@ -76,6 +79,8 @@ def text_step(handler: Handler, text_states: Collection[object]) -> Handler:
     async def wrapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
         started = (context.user_data or {}).get(STEP_STARTED)
         if not isinstance(started, datetime) or _now(context) - started > STEP_LIFETIME:
+            if getattr(handler, READS_SECRET, False):  # a password: gone from the chat anyway
+                await delete_secret_message(update, context)
             forget_step(context)
             await show(update, step_expired(caller(context).texts))
             return BROWSING

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from core.model import CalendarFeed
+
 CALDAV_FEED_PREFIX = "caldav:"
 
 
@@ -93,3 +95,12 @@ class PushCounts:
     pending: int = 0  # QUEUED or SENDING
     done: int = 0
     failed: int = 0
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """An account as ``caldav-list`` and /calendar show it: with its busy side and its outbox."""
+
+    account: CalDavAccount
+    feed: CalendarFeed | None
+    pushes: PushCounts

@@ -33,7 +33,12 @@ from typing import Protocol, TypeVar
 
 import icalendar
 
-from core.caldav_model import CalDavAccount, CalDavCalendar, PushCounts, caldav_feed_url
+from core.caldav_model import (  # noqa: F401 - AccountView: used as caldav_sync.AccountView
+    AccountView,
+    CalDavAccount,
+    CalDavCalendar,
+    caldav_feed_url,
+)
 from core.calendar_export import PRODID
 from core.calendar_subscription import LabelsFor, english_labels
 from core.calendar_sync import (
@@ -125,15 +130,6 @@ class CalDavAccess:
     host_label: str = DEFAULT_HOST_LABEL  # of SLOTBOT_PUBLIC_URL: in our events' UIDs
     labels: LabelsFor = english_labels
     sync_every: timedelta = timedelta(minutes=10)
-
-
-@dataclass(frozen=True)
-class AccountView:
-    """An account as ``caldav-list`` shows it: with its busy side and its outbox."""
-
-    account: CalDavAccount
-    feed: CalendarFeed | None
-    pushes: PushCounts
 
 
 # ------------------------------------------------------------- connecting

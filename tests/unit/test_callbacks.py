@@ -68,6 +68,9 @@ EXAMPLES = [
     cb.FeedSync(),
     cb.FeedLink(False),
     cb.ConflictDecision(BIG, True),
+    cb.CalDavConnect(),
+    cb.CalDavDisconnect(True),
+    cb.CalDavDisconnect(False),
 ]
 
 

@@ -22,6 +22,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 
 from bot.standin.records import ApiError, utf16_len
 from conversations import (
+    caldav_views,
+    calendar_reasons,
     digest,
     feed_views,
     keyboards,
@@ -36,6 +38,7 @@ from conversations import (
     waitlist_views,
 )
 from conversations.i18n import SUPPORTED_LOCALES, texts_for
+from core.caldav_model import AccountView, CalDavAccount, PushCounts
 from core.availability import DayAvailability, DayStatus
 from core.calendar_conflicts import ConflictNotice
 from core.calendar_sync import MAX_FEEDS_PER_PROVIDER
@@ -69,7 +72,7 @@ except ImportError:  # pragma: no cover - before the stand-in split its modules
 
 MODULES: tuple[ModuleType, ...] = (
     texts, provider_texts, keyboards, waitlist_views, digest, my_appointments, timezones,
-    privacy, refusals, provider_types, feed_views,
+    privacy, refusals, provider_types, feed_views, caldav_views, calendar_reasons,
 )
 #: Public functions of those modules that build no message or keyboard.
 NOT_BUILDERS = {
@@ -78,6 +81,7 @@ NOT_BUILDERS = {
     "provider_types.parse_seats", "provider_types.clean_name", "provider_types.default_currency",
     "provider_texts.agenda_page",  # which items a page holds
     "provider_texts.plain_client_name",  # plain text for labels (checked on the buttons)
+    "calendar_reasons.button", "calendar_reasons.host",  # a button and a host for the views
 }
 #: Texts shown as the toast of a callback query answer (200 characters).
 ANSWERS = {"waitlist_views.left"}
@@ -173,6 +177,16 @@ class World:
                             last_attempt_at=START, last_sync_at=START, busy_count=BIG_ID,
                             last_error=self.h, error_since=START)
 
+    def account(self) -> CalDavAccount:
+        """A CalDAV calendar whose address, name and errors hold the hostile text."""
+        return CalDavAccount(BIG_ID, BIG_ID, f"https://{self.h}/dav/", self.h, "x",
+                             f"https://{self.h}/dav/{self.h}/", START, calendar_name=self.h,
+                             feed_id=BIG_ID, last_push_at=START, last_error=self.h,
+                             error_since=START)
+
+    def caldav(self) -> AccountView:
+        return AccountView(self.account(), self.feed(), PushCounts(BIG_ID, BIG_ID, BIG_ID))
+
     def conflict(self) -> ConflictNotice:
         conflict = CalendarConflict(BIG_ID, BIG_ID, BIG_ID, BIG_ID, START, START)
         return ConflictNotice(conflict, self.provider, self.agenda(1)[0], self.h)
@@ -235,6 +249,8 @@ class World:
             "link_base": lambda: "https://slotbot.example.org", "cancel": lambda: True,
             "url": lambda: "https://slotbot.example.org/calendar/" + "A" * 43 + ".ics",
             "failed": lambda: 3,
+            "caldav": lambda: self.caldav(), "account": lambda: self.account(),
+            "can_connect": lambda: True, "user": lambda: h,
             "window": lambda: (DAY - timedelta(days=366), DAY + timedelta(days=5 * 366)),
         }
         if name not in table:
