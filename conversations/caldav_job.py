@@ -31,6 +31,7 @@ CALDAV_FIRST_SECONDS = 15
 
 
 async def caldav_push_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    from conversations.feed_notices import after_push
     from core.caldav_push import push_due_accounts  # icalendar, caldav: only once it runs
 
     svc = services(context)
@@ -42,9 +43,11 @@ async def caldav_push_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     written, failed = sum(r.written for r in results), sum(r.failed for r in results)
     if written or failed:
         log.info("CalDAV events written: %d, failed: %d", written, failed)
+    await after_push(context, results)  # writes given up: told once
 
 
 async def caldav_busy_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    from conversations.feed_notices import after_sync
     from core.caldav_sync import sync_due_busy
     from core.calendar_sync import SyncOutcome
 
@@ -57,3 +60,5 @@ async def caldav_busy_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     failed = sum(1 for r in results if r.outcome is SyncOutcome.FAILED)
     if results:
         log.info("CalDAV calendars read: %d, failed: %d", len(results), failed)
+    # As the feed job: a new read failure, and bookings a new busy time falls on, told once.
+    await after_sync(context, results)

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from conversations import caldav_views
 from conversations import callbacks as cb
 from conversations import feed_views as views
 from conversations import notifications, waitlist_offers
@@ -39,6 +41,9 @@ from core.errors import InvalidTransition, NotFound
 from core.feed_failures import claim_failure_notice, release_failure_notice
 from core.model import Provider
 
+if TYPE_CHECKING:
+    from core.caldav_push import PushResult
+
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +58,22 @@ async def after_sync(context: ContextTypes.DEFAULT_TYPE, results: Sequence[SyncR
             await _tell_conflicts(context, result.feed_id)
 
 
+async def after_push(context: ContextTypes.DEFAULT_TYPE, results: Sequence[PushResult]) -> None:
+    """Tell the providers whose bookings a CalDAV run gave up writing (once: a write is
+    given up once, by the one process holding the account; a notice that never left is
+    not sent again — /calendar keeps showing the given-up writes and the error)."""
+    from core.caldav_push import given_up_notice  # icalendar: only once CalDAV runs
+
+    for result in results:
+        if stopping(context.bot_data):
+            return
+        notice = await given_up_notice(services(context).uow(), result)
+        if notice is not None:
+            text = caldav_views.writes_failed(
+                _texts(notice.provider), notice.account, notice.given_up)
+            await _push(context, notice.provider.telegram_user_id, text)
+
+
 def _texts(provider: Provider) -> Texts:
     return texts_for(resolve_locale(provider.language, None))
 
@@ -62,7 +83,7 @@ async def _tell_failure(context: ContextTypes.DEFAULT_TYPE, feed_id: int) -> Non
     notice = await claim_failure_notice(svc.uow(), feed_id, svc.clock())
     if notice is None:
         return
-    text = views.feed_failed(_texts(notice.provider), notice.feed)
+    text = views.feed_failed(_texts(notice.provider), notice.feed, notice.label)
     failure = await _push(context, notice.provider.telegram_user_id, text)
     if failure is not None and failure.may_retry:
         await release_failure_notice(svc.uow(), notice)

@@ -168,12 +168,13 @@ def synced(t: Texts, failed: int) -> str:
                       failed).format(n=failed)
 
 
-def feed_failed(t: Texts, feed: CalendarFeed) -> str:
-    """Pushed once when a calendar starts failing."""
+def feed_failed(t: Texts, feed: CalendarFeed, shown_as: str | None = None) -> str:
+    """Pushed once when a calendar starts failing; ``shown_as``: its name, if not its host
+    (a CalDAV calendar's)."""
     reason = feed_reason(t, feed.last_error or "")
     return "\n".join([
         "⚠️ " + t._("I cannot read your calendar {host}: {reason}.").format(
-            host=f"<b>{_host(feed.host)}</b>", reason=reason),
+            host=f"<b>{_host(shown_as or feed.host)}</b>", reason=reason),
         t._("Its last busy times still block your slots, and I keep trying. /calendar shows it."),
     ])
 

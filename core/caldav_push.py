@@ -78,6 +78,9 @@ class PushResult:
     failed: int = 0  # writes that failed (queued again, or given up)
     skipped: int = 0  # rows a newer revision made needless
     error: str | None = None  # the last failure's reason
+    # Of ``failed``, the rows this run gave up on (FAILED): each row is given up once,
+    # by the one process holding the lease, so telling it after this run tells it once.
+    given_up: int = 0
 
 
 class _Lost(Exception):
@@ -150,13 +153,13 @@ class _Run:
         self.uows, self.account, self.provider = uows, account, provider
         self.account_id = account.id
         self.access, self.token, self.clock = access, token, clock
-        self.written = self.failed = self.skipped = 0
+        self.written = self.failed = self.skipped = self.given_up = 0
         self.error: str | None = None
 
     def result(self) -> PushResult:
         return PushResult(
             self.account_id, PushOutcome.RAN, self.account.provider_id,
-            self.written, self.failed, self.skipped, self.error,
+            self.written, self.failed, self.skipped, self.error, self.given_up,
         )
 
     async def send(self, pushes: list[PendingPush], keep_going: Callable[[], bool]) -> None:
@@ -236,6 +239,7 @@ class _Run:
         self.error = reason[:_MAX_ERROR]
         if attempts >= MAX_ATTEMPTS:
             await self._finish(push.id, PushStatus.FAILED, error=self.error)
+            self.given_up += 1
         else:
             await self._finish(
                 push.id, PushStatus.QUEUED, error=self.error,
@@ -280,3 +284,26 @@ async def push_due_accounts(
         return await push_account(uows, account_id, access, clock=clock, keep_going=keep_going)
 
     return await each_of(accounts, push, PUSH_CONCURRENCY, keep_going)
+
+
+@dataclass(frozen=True)
+class GivenUpNotice:
+    """What a provider is told after a run gave up writing bookings to their calendar."""
+
+    account: CalDavAccount  # with the run's error
+    provider: Provider
+    given_up: int
+
+
+async def given_up_notice(uow: UnitOfWork, result: PushResult) -> GivenUpNotice | None:
+    """The notice for ``result``'s given-up writes; None: nothing to tell, or nobody to tell."""
+    if not result.given_up:
+        return None
+    async with uow:
+        account = await uow.caldav.account(result.account_id)
+        provider = None if account is None else await uow.providers.get(account.provider_id)
+    if account is None or provider is None or provider.telegram_user_id is None:
+        return None
+    if result.error is not None and account.last_error is None:
+        account = replace(account, last_error=result.error)
+    return GivenUpNotice(account, provider, result.given_up)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from core.booking import cancel_appointment
 from core.errors import InvalidTransition, NotFound
+from core.feed_failures import feed_label
 from core.localtime import require_utc
 from core.model import (
     MAX_APPOINTMENT_LENGTH,
@@ -107,7 +108,7 @@ async def claim_new_conflicts(
         feed, provider = await uow.feeds.get(feed_id), await uow.providers.get(found.provider_id)
         if feed is None or provider is None:
             return []
-        notices = []
+        notices, label = [], await feed_label(uow, feed)
         for appointment in (await _untold(uow, feed_id, now))[:limit]:
             assert appointment.id is not None
             claimed = await uow.conflicts.claim(CalendarConflict(
@@ -115,7 +116,7 @@ async def claim_new_conflicts(
             ))
             if claimed is not None:
                 item = await _item(uow, appointment)
-                notices.append(ConflictNotice(claimed, provider, item, feed.host))
+                notices.append(ConflictNotice(claimed, provider, item, label))
         await uow.commit()
     return notices
 
@@ -205,7 +206,9 @@ async def _open_conflict(
         or appointment.start <= now
     ):
         raise InvalidTransition(appointment.id, appointment.status.value.lower(), "decide")
-    return ConflictNotice(conflict, provider, await _item(uow, appointment), feed.host)
+    return ConflictNotice(
+        conflict, provider, await _item(uow, appointment), await feed_label(uow, feed)
+    )
 
 
 async def _decide(uow: UnitOfWork, notice: ConflictNotice, decision: str, now: datetime) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.caldav_model import CALDAV_FEED_PREFIX, is_caldav_feed
 from core.localtime import require_utc
 from core.model import CalendarFeed, Provider
 from core.ports import UnitOfWork
@@ -25,6 +26,19 @@ from core.ports import UnitOfWork
 class FailureNotice:
     feed: CalendarFeed  # with its error and error_told_at as claimed
     provider: Provider
+    label: str = ""  # what the provider calls it: its host, or a CalDAV calendar's name and host
+
+
+async def feed_label(uow: UnitOfWork, feed: CalendarFeed) -> str:
+    """A feed's host; for a CalDAV calendar's busy side (no host in its ``caldav:<id>``
+    address), the calendar's name and its server's host. Inside an open unit of work."""
+    if not is_caldav_feed(feed.url):
+        return feed.host
+    suffix = feed.url[len(CALDAV_FEED_PREFIX):]
+    account = await uow.caldav.account(int(suffix)) if suffix.isdigit() else None
+    if account is None:
+        return "CalDAV"
+    return f"{account.calendar_name} ({account.host})" if account.calendar_name else account.host
 
 
 async def claim_failure_notice(
@@ -44,9 +58,10 @@ async def claim_failure_notice(
         if not await uow.feeds.mark_error_told(feed_id, now):
             return None
         feed = await uow.feeds.get(feed_id)
+        assert feed is not None  # marked under the lock
+        label = await feed_label(uow, feed)
         await uow.commit()
-    assert feed is not None  # marked under the lock
-    return FailureNotice(feed, provider)
+    return FailureNotice(feed, provider, label)
 
 
 async def release_failure_notice(uow: UnitOfWork, notice: FailureNotice) -> None:

@@ -250,7 +250,7 @@ class World:
             "url": lambda: "https://slotbot.example.org/calendar/" + "A" * 43 + ".ics",
             "failed": lambda: 3,
             "caldav": lambda: self.caldav(), "account": lambda: self.account(),
-            "can_connect": lambda: True, "user": lambda: h,
+            "can_connect": lambda: True, "user": lambda: h, "shown_as": lambda: h,
             "window": lambda: (DAY - timedelta(days=366), DAY + timedelta(days=5 * 366)),
         }
         if name not in table:
