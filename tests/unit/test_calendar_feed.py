@@ -1,13 +1,16 @@
 """Busy times from the feeds real calendars export (issue #13, part 1), instant by instant.
 
 Europe/Berlin changes to summer time on Sunday 28 March 2027: 10:00 local is 09:00 UTC
-before and 08:00 UTC after.
+before and 08:00 UTC after. The fixtures are shaped as the providers export them: Google
+(UTC times and X-WR-TIMEZONE), Outlook (Windows zone names) and Apple iCloud (VTIMEZONE,
+TZID times, VALARMs, CRLF and lines folded at 75 octets).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,6 +18,7 @@ from core.calendar_feed import FeedError, busy_intervals
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "feeds"
 FIRST, LAST = datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 5, 1, tzinfo=UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def utc(*args: int) -> datetime:
@@ -43,6 +47,55 @@ def test_outlook_windows_zone_names_and_a_moved_instance():
         (utc(2027, 3, 30, 13), utc(2027, 3, 30, 14)),  # moved from Monday 10:00 to Tuesday 15:00
         (utc(2027, 4, 5, 8), utc(2027, 4, 5, 9)),
     ]
+
+
+def test_apple_icloud_export_with_vtimezone_exdate_moved_instance_all_day_and_alarm():
+    assert spans("apple.ics") == [
+        (utc(2027, 3, 17, 9), utc(2027, 3, 17, 10)),  # Wednesdays 10:00 CET
+        (utc(2027, 3, 24, 9), utc(2027, 3, 24, 10)),
+        (utc(2027, 3, 26, 23), utc(2027, 3, 28, 22)),  # all-day Saturday and Sunday: 24 + 23 hours
+        (utc(2027, 3, 31, 8), utc(2027, 3, 31, 9)),  # 10:00 CEST from here on
+        # 7 April excluded (EXDATE;TZID=); 14 April moved to Thursday 16:00 (RECURRENCE-ID;TZID=)
+        (utc(2027, 4, 15, 14), utc(2027, 4, 15, 15)),
+        (utc(2027, 4, 21, 8), utc(2027, 4, 21, 9)),
+    ]  # the transparent lunch blocks nothing, and the meeting's VALARM is no event
+
+
+def test_the_apple_fixture_is_crlf_and_folded_at_75_octets_as_icloud_writes_it():
+    raw = (FEEDS / "apple.ics").read_bytes()
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) == 75
+    assert b"\r\n " in raw
+
+
+@pytest.mark.parametrize(("name", "wall_clock"), [
+    ("google.ics", [
+        ("Mon 15.03. 10:00", "Mon 15.03. 11:00"),
+        ("Mon 22.03. 10:00", "Mon 22.03. 11:00"),
+        ("Sun 28.03. 00:00", "Mon 29.03. 00:00"),
+        ("Mon 05.04. 10:00", "Mon 05.04. 11:00"),
+        ("Mon 12.04. 14:00", "Mon 12.04. 15:00"),
+        ("Mon 19.04. 10:00", "Mon 19.04. 11:00"),
+    ]),
+    ("outlook.ics", [
+        ("Mon 22.03. 10:00", "Mon 22.03. 11:00"),
+        ("Tue 30.03. 15:00", "Tue 30.03. 16:00"),
+        ("Mon 05.04. 10:00", "Mon 05.04. 11:00"),
+    ]),
+    ("apple.ics", [
+        ("Wed 17.03. 10:00", "Wed 17.03. 11:00"),
+        ("Wed 24.03. 10:00", "Wed 24.03. 11:00"),
+        ("Sat 27.03. 00:00", "Mon 29.03. 00:00"),
+        ("Wed 31.03. 10:00", "Wed 31.03. 11:00"),
+        ("Thu 15.04. 16:00", "Thu 15.04. 17:00"),
+        ("Wed 21.04. 10:00", "Wed 21.04. 11:00"),
+    ]),
+])
+def test_every_fixture_in_berlin_wall_clock_the_weekly_meeting_stays_at_10_across_dst(name, wall_clock):
+    def local(instant: datetime) -> str:
+        return instant.astimezone(BERLIN).strftime("%a %d.%m. %H:%M")
+
+    assert [(local(start), local(end)) for start, end in spans(name)] == wall_clock
 
 
 def test_floating_times_are_the_providers_wall_clock():
