@@ -26,10 +26,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-import caldav
-import niquests
-from caldav.lib import error as dav_error
-
 from bot.feed_access import check_url
 from bot.feed_addresses import FeedAddressRefused, allow_private_from_env, check_feed_url
 from bot.secret_box import FernetCipher
@@ -79,6 +75,10 @@ class CalDavSession:
         self._checked: set[tuple[str, str, int | None]] = set()
         self._allow_private = allow_private
         self._guard(url)
+        # Imported here: the caldav package (with niquests and lxml) costs a bot
+        # that has no CalDAV calendar ~10 MB of memory for nothing.
+        import caldav
+
         self._client = caldav.DAVClient(
             url=url, username=username, password=password, timeout=REQUEST_SECONDS,
             enable_rfc6764=False,  # no DNS SRV guessing: the address given is the server
@@ -101,6 +101,8 @@ class CalDavSession:
         return await _in_thread(work)
 
     def list_calendars(self) -> list[CalDavCalendar]:
+        from caldav.lib import error as dav_error
+
         found = []
         for calendar in self._client.get_calendars(self._client.get_principal()):
             try:
@@ -189,6 +191,9 @@ async def _in_thread(work: Callable[[], T]) -> T:
 
 
 def _reasoned(work: Callable[[], T]) -> T:
+    import niquests
+    from caldav.lib import error as dav_error
+
     try:
         return work()
     except CalDavError:
