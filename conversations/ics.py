@@ -1,8 +1,10 @@
 """The "add to calendar" file: one appointment as iCalendar (RFC 5545).
 
 The client taps a button and gets a ``.ics`` document that any calendar app imports.
-Building, escaping (``,`` ``;`` ``\\`` newlines) and 75-octet line folding with CRLF are
-the ``icalendar`` package's job; this module decides *what* goes in:
+Building and 75-octet line folding with CRLF are the ``icalendar`` package's job, typed
+text goes through the feed's own escaping (``core.calendar_export.typed``: control
+characters and lone surrogates dropped, a typed ``\\N`` kept); this module decides *what*
+goes in:
 
 * times are written in UTC (``...Z``): no VTIMEZONE block to get wrong, and every client
   shows them in the viewer's own zone. Naive datetimes are refused, not guessed.
@@ -19,6 +21,8 @@ import unicodedata
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
+
+from core.calendar_export import typed
 
 PRODID = "-//Slotbot//Slotbot//EN"
 DEFAULT_REMINDER = timedelta(hours=1)
@@ -82,16 +86,16 @@ def appointment_ics(
     event.add("dtend", end_utc)
     event.add("sequence", sequence)
     event.add("status", status)
-    event.add("summary", _text(summary))
+    event.add("summary", typed(summary))
     for name, value in (("description", description), ("location", location),
                         ("contact", organizer_name)):
         if value and value.strip():
-            event.add(name, _text(value))
+            event.add(name, typed(value))
 
     if reminder_before is not None and status != "CANCELLED":
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", _text(summary) or "Appointment")  # required for DISPLAY
+        alarm.add("description", typed(summary) if summary.strip() else "Appointment")  # required
         alarm.add("trigger", -reminder_before)  # relative to DTSTART
         event.add_component(alarm)
 
@@ -117,6 +121,3 @@ def _utc(value: datetime, what: str) -> datetime:
     # iCalendar DATE-TIME has whole seconds; truncate here so what we write is explicit.
     return value.astimezone(UTC).replace(microsecond=0)
 
-
-def _text(value: str) -> str:
-    return _CONTROL.sub("", value)

@@ -213,16 +213,16 @@ def _event(booking: FeedBooking, host_label: str, labels: FeedLabels) -> Event:
     # Clients' names and notes (often about health): hidden from people the provider
     # shares their calendar with, who see "busy" only.
     event.add("class", "PRIVATE")
-    event.add("summary", _Typed(summary))
+    event.add("summary", typed(summary))
     notes = _text(booking.notes or "").strip()
     if notes:
-        event.add("description", _Typed(notes))
+        event.add("description", typed(notes))
     if place:
-        event.add("location", _Typed(place))
+        event.add("location", typed(place))
     return event
 
 
-class _Typed(vText):
+class TypedText(vText):
     """TEXT escaped as RFC 5545 says, backslash first.
 
     icalendar's own escaping first turns a typed ``\\N`` into a line break (for
@@ -235,6 +235,12 @@ class _Typed(vText):
         for plain, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
             text = text.replace(plain, escaped)
         return text.encode(self.encoding)
+
+
+def typed(value: str) -> TypedText:
+    """What a person typed, as an iCalendar TEXT value: control characters and lone
+    surrogates dropped (:func:`_text`), escaped by :class:`TypedText`."""
+    return TypedText(_text(value))
 
 
 def _utc(value: datetime, what: str) -> datetime:

@@ -116,6 +116,14 @@ def test_windows_newlines_and_control_characters_are_cleaned():
     assert str(event["DESCRIPTION"]) == "a\nb\ncde\tf"
 
 
+def test_a_typed_backslash_n_and_a_lone_surrogate_do_not_break_the_file():
+    # icalendar's own escaping read a typed "\\N" as a line break; a lone surrogate
+    # (Telegram's JSON can carry one) made the whole file fail to encode.
+    _, event = parse(make(summary="C:\\New \ud800visit", description="see C:\\Notes\\N1"))
+    assert str(event["SUMMARY"]) == "C:\\New visit"
+    assert str(event["DESCRIPTION"]) == "see C:\\Notes\\N1"
+
+
 def test_lines_end_in_crlf_and_are_folded():
     data = make(description="Пожалуйста, приходите заранее. " * 20)
     assert data.endswith(b"END:VCALENDAR\r\n")
