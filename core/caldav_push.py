@@ -38,7 +38,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from core.caldav_model import CalDavAccount, PendingPush, PushStatus
-from core.caldav_sync import CalDavAccess, CalDavError, CalDavSession, each_of, password_of
+from core.bounded import each_of
+from core.caldav_sync import CalDavAccess, CalDavError, CalDavSession, password_of
 from core.calendar_export import HISTORY, FeedBooking, appointment_uid, booking_event
 from core.localtime import require_utc
 from core.model import AppointmentStatus, Provider

@@ -26,10 +26,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 import icalendar
 
@@ -52,6 +52,7 @@ from core.calendar_sync import (
     sync_feed,
     sync_window,
 )
+from core.bounded import each_of
 from core.errors import NotFound
 from core.feed_urls import DEFAULT_HOST_LABEL
 from core.localtime import require_utc
@@ -59,7 +60,6 @@ from core.model import CalendarFeed, Provider
 from core.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 NO_SECRET_KEY = (
     "SLOTBOT_SECRET_KEY is not set: CalDAV passwords can be neither stored nor read "
@@ -374,31 +374,3 @@ async def sync_due_busy(
         return await sync_account_busy(uows, account_id, access, now=clock())
 
     return await each_of(due, sync, BUSY_CONCURRENCY, keep_going)
-
-
-async def each_of(
-    ids: Sequence[int],
-    work: Callable[[int], Awaitable[T]],
-    concurrency: int,
-    keep_going: Callable[[], bool] = lambda: True,
-) -> list[T]:
-    """``work`` on each id, ``concurrency`` at a time (a connection each), none started
-    once ``keep_going()`` is false; the results in the order of ``ids``."""
-    results: dict[int, T] = {}
-    waiting = iter(ids)
-
-    async def worker() -> None:
-        for ident in waiting:  # shared: each id goes to one worker
-            if not keep_going():
-                return
-            results[ident] = await work(ident)
-
-    workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(ids)))]
-    try:
-        await asyncio.gather(*workers)
-    except BaseException:
-        for task in workers:  # a database failure ends the run, not only its worker
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        raise
-    return [results[i] for i in ids if i in results]

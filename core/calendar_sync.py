@@ -39,6 +39,7 @@ from typing import Protocol
 from core.bounds import DAYS_AHEAD
 from core.caldav_model import is_caldav_feed
 from core.calendar_feed import BusyInterval, FeedContents, FeedError, read_feed
+from core.bounded import each_of
 from core.errors import BookingError, NotFound
 from core.localtime import require_utc
 from core.model import MAX_APPOINTMENT_LENGTH, CalendarFeed, Provider
@@ -353,21 +354,7 @@ async def _sync_each(
     clock: Callable[[], datetime],
     keep_going: Callable[[], bool] = lambda: True,
 ) -> list[SyncResult]:
-    results: dict[int, SyncResult] = {}
-    waiting = iter(feed_ids)
+    async def sync(feed_id: int) -> SyncResult:
+        return await sync_feed(uows(), feed_id, fetch, now=clock())
 
-    async def worker() -> None:
-        for feed_id in waiting:  # shared: each feed goes to one worker
-            if not keep_going():
-                return
-            results[feed_id] = await sync_feed(uows(), feed_id, fetch, now=clock())
-
-    workers = [asyncio.ensure_future(worker()) for _ in range(min(SYNC_CONCURRENCY, len(feed_ids)))]
-    try:
-        await asyncio.gather(*workers)
-    except BaseException:
-        for task in workers:  # a database failure ends the run, not only its worker
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        raise
-    return [results[i] for i in feed_ids if i in results]
+    return await each_of(feed_ids, sync, SYNC_CONCURRENCY, keep_going)
