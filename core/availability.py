@@ -243,15 +243,52 @@ def _is_candidate(
     wall = start.astimezone(tz).replace(tzinfo=None)
     if start_instant(wall, tz) != start:
         return False  # the later reading of a repeated wall time is never a start
-    for wall_start, wall_end in _intervals(calendar, day, overrides):
+    intervals = _intervals(calendar, day, overrides)
+    if not _reaches(intervals, tz, duration, step, wall, start):
+        return False
+    return not _is_blocked(day, overrides, tz, start, start + duration)
+
+
+def _reaches(
+    intervals: Sequence[tuple[datetime, datetime]],
+    tz: ZoneInfo,
+    duration: timedelta,
+    step: timedelta,
+    wall: datetime,
+    start: datetime,
+) -> bool:
+    """Whether an interval's walk visits ``wall`` and the slot ends by the interval's end."""
+    for wall_start, wall_end in intervals:
         # The walk visits exactly wall_start + k * step below wall_end.
         if not wall_start <= wall < wall_end or (wall - wall_start) % step:
             continue
-        if start + duration > end_instant(wall_end, tz):
-            continue
-        blocks = _blocked_windows(day, overrides, tz)
-        return not any(start < w.end and start + duration > w.start for w in blocks)
+        if start + duration <= end_instant(wall_end, tz):
+            return True
     return False
+
+
+def _is_blocked(
+    day: date, overrides: Sequence[ScheduleOverride], tz: ZoneInfo, start: datetime, end: datetime
+) -> bool:
+    return any(start < w.end and end > w.start for w in _blocked_windows(day, overrides, tz))
+
+
+def hours_reach(
+    calendar: ProviderCalendar, appt_type: AppointmentType, day: date, start: datetime
+) -> bool:
+    """Whether the hours of ``day`` (its overrides applied, but not its timed blocks)
+    walk to ``start`` and hold the whole slot; notice, horizon and bookings aside."""
+    tz = zone(calendar.provider.timezone)
+    wall = require_utc(start, "start").astimezone(tz).replace(tzinfo=None)
+    step = appt_type.duration + calendar.provider.settings.buffer
+    intervals = intervals_for_date(calendar, day)
+    return _reaches(intervals, tz, appt_type.duration, step, wall, start)
+
+
+def is_blocked(calendar: ProviderCalendar, day: date, start: datetime, end: datetime) -> bool:
+    """Whether a timed UNAVAILABLE window of ``day`` overlaps ``start``..``end``."""
+    overrides = [o for o in calendar.overrides if o.date == day]
+    return _is_blocked(day, overrides, zone(calendar.provider.timezone), start, end)
 
 
 def _status(slots: Sequence[datetime], taken: Sequence[datetime]) -> DayStatus:
