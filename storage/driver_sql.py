@@ -35,7 +35,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.types import TypeEngine
 
@@ -108,11 +108,8 @@ class DriverStatement:
     async def _run(self, connection: AsyncConnection, values: Mapping[str, Any], *, one: bool) -> list[Row]:
         compiled = self._for(connection.dialect)
         arguments = compiled.arguments(values)
-        sync = connection.sync_connection
-        assert sync is not None
-        # The listeners SQLAlchemy would call (statement counters); none in production.
-        for listener in sync.dispatch.before_cursor_execute:
-            listener(sync, None, compiled.sql, arguments, None, False)
+        assert connection.sync_connection is not None
+        announce(connection.sync_connection, compiled.sql, arguments)
         raw = await _driver(connection)
         try:
             if compiled.positional:
@@ -135,6 +132,13 @@ class DriverStatement:
             # connection's state is unknown, so the pool must not hand it out again.
             await connection.invalidate()
             raise
+
+
+def announce(connection: Connection, statement: str, parameters: Any) -> None:
+    """Tell ``before_cursor_execute`` listeners (statement counters; none in
+    production) of a statement sent past SQLAlchemy, as it would have."""
+    for listener in connection.dispatch.before_cursor_execute:
+        listener(connection, None, statement, parameters, None, False)
 
 
 async def _driver(connection: AsyncConnection) -> Any:

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from storage.driver_sql import announce
 from storage.sqlite_driver import LOOP_BUSY_TIMEOUT_SECONDS, LoopThreadConnection, loop_thread_connector
+
+T = TypeVar("T")
 
 #: Connections older than this are replaced when checked out (idle-timeout proxies, restarts).
 POSTGRES_RECYCLE_SECONDS = 600
@@ -149,8 +154,7 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout: float) -> None:
             # Straight to SQLite on this thread (every booking begins here; the
             # execution layer cost more than SQLite's own work), announced to
             # statement counters like any statement.
-            for listener in connection.dispatch.before_cursor_execute:
-                listener(connection, None, statement, (), None, False)
+            announce(connection, statement, ())
             try:
                 driver.run_now(statement)
             except sqlite3.Error as error:
@@ -158,6 +162,35 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout: float) -> None:
                 raise DBAPIError.instance(statement, (), error, sqlite3.Error) from error
         else:
             connection.exec_driver_sql(statement)
+
+
+#: How long a writer waits for another process's SQLite write lock (a CLI command, say).
+SQLITE_WRITER_WAIT_SECONDS = 30.0
+
+
+async def wait_out_other_writers(
+    attempt: Callable[[], Awaitable[T]], after_refusal: Callable[[], Awaitable[None]] | None = None
+) -> T:
+    """``attempt()``, again while SQLite says another process holds the write lock.
+
+    The driver runs on the loop's thread with a short busy timeout
+    (``storage/sqlite_driver.py``), so a lock held elsewhere comes back as
+    "database is locked" at once; waiting here, between tries, keeps the loop
+    running. This process's own writers never meet each other here (they queue
+    on :func:`sqlite_write_lock` first). ``after_refusal`` undoes a failed try.
+    """
+    deadline = time.monotonic() + SQLITE_WRITER_WAIT_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            return await attempt()
+        except OperationalError as error:
+            if "locked" not in str(error.orig) or time.monotonic() > deadline:
+                raise
+        if after_refusal is not None:
+            await after_refusal()
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:

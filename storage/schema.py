@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.engine import WRITE_OPTION
-from storage.unit_of_work import SQLITE_WRITER_WAIT_SECONDS
+from storage.engine import WRITE_OPTION, wait_out_other_writers
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Several processes may start at once on one PostgreSQL; one migrates at a time.
@@ -36,22 +32,14 @@ def _upgrade(connection: Connection, revision: str) -> None:
 
 async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
     # Workers start together and each upgrades (a no-op but the first): on
-    # SQLite each waits for the others' write lock as long as a writer would,
-    # where the connection's own busy timeout is a few milliseconds.
-    deadline = time.monotonic() + SQLITE_WRITER_WAIT_SECONDS
-    pause = 0.005
-    while True:
-        try:
-            async with engine.connect() as connection:
-                connection = await connection.execution_options(**{WRITE_OPTION: True})
-                async with connection.begin():
-                    await connection.run_sync(_upgrade, revision)
-            return
-        except OperationalError as error:
-            if "locked" not in str(error.orig) or time.monotonic() > deadline:
-                raise
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, 0.1)
+    # SQLite each waits for the others' write lock as any writer does.
+    async def upgrade() -> None:
+        async with engine.connect() as connection:
+            connection = await connection.execution_options(**{WRITE_OPTION: True})
+            async with connection.begin():
+                await connection.run_sync(_upgrade, revision)
+
+    await wait_out_other_writers(upgrade)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

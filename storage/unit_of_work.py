@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Self
 
 from sqlalchemy import Integer, bindparam, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import SessionTransaction
 
@@ -19,7 +17,7 @@ from storage.calendar_conflicts import SqlCalendarConflictRepository
 from storage.caldav import SqlCalDavRepository
 from storage.calendar_feeds import SqlCalendarFeedRepository
 from storage.driver_sql import transaction_connection
-from storage.engine import WRITE_OPTION, sqlite_write_lock
+from storage.engine import WRITE_OPTION, sqlite_write_lock, wait_out_other_writers
 from storage.outbox import SqlOutboxRepository
 from storage.providers import SqlProviderRepository
 from storage.repositories import SqlAppointmentRepository, SqlClientRepository
@@ -36,30 +34,13 @@ _LOCK_PROVIDER = text("SELECT id FROM providers WHERE id = :id FOR UPDATE").bind
 )
 
 
-#: How long a writer waits for another process's SQLite write lock (a CLI command, say).
-SQLITE_WRITER_WAIT_SECONDS = 30.0
-
-
 async def _begin_immediate(session: AsyncSession) -> None:
-    """BEGIN IMMEDIATE, waiting without blocking the loop while another process writes.
+    """BEGIN IMMEDIATE, waiting without blocking the loop while another process writes."""
 
-    The driver runs on the loop's thread with a short busy timeout
-    (``storage/sqlite_driver.py``), so a lock held elsewhere comes back as
-    "database is locked" quickly; this process's own writers never get here
-    at once (they queue on ``sqlite_write_lock`` first).
-    """
-    deadline = time.monotonic() + SQLITE_WRITER_WAIT_SECONDS
-    pause = 0.005
-    while True:
-        try:
-            await session.connection(execution_options={WRITE_OPTION: True})
-            return
-        except OperationalError as error:
-            if "locked" not in str(error.orig) or time.monotonic() > deadline:
-                raise
-        await session.rollback()
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, 0.1)
+    async def begin() -> None:
+        await session.connection(execution_options={WRITE_OPTION: True})
+
+    await wait_out_other_writers(begin, after_refusal=session.rollback)
 
 
 class SqlUnitOfWork:
