@@ -18,13 +18,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Boolean, String, Text, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import BigInteger, Boolean, String, Text, delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.driver_sql import DriverStatement, statement_connection, transaction_connection
-from storage.orm import ConversationStateRow, UpdateSeenRow, UserDataRow, UTCDateTime
+from storage.orm import UpdateSeenRow, UTCDateTime
 from storage.unit_of_work import SqlUnitOfWork
 
 _NOW = UTCDateTime()
@@ -114,9 +112,6 @@ class TelegramStateStore:
         self._uow = uow
         self._clock = clock
 
-    def _insert(self, unit: SqlUnitOfWork):  # type: ignore[no-untyped-def]
-        return pg_insert if unit.session.bind.dialect.name == "postgresql" else sqlite_insert
-
     # -- one update's own user and chat, read and written together --------------------
 
     @asynccontextmanager
@@ -147,13 +142,15 @@ class TelegramStateStore:
 
     async def save_chat_state(
         self,
-        user_id: int,
+        user_id: int | None,
         data: str | None,
         states: list[tuple[str, str, int | None]],
         *,
         user_data: bool = True,
     ) -> None:
         """One write: the user's data (when ``user_data``) and these states."""
+        if user_data and user_id is None:
+            raise ValueError("whose user_data is this?")
         now, encoded = self._clock(), _states_json(states)
         async with self._keyed_write() as connection:
             if connection.dialect.name != "sqlite":
@@ -171,57 +168,17 @@ class TelegramStateStore:
             if any(state is not None for _n, _k, state in states):
                 await _PUT_STATES_SQLITE.fetchone(connection, states=encoded, now=now)
 
-    # -- conversations ------------------------------------------------------------------
+    # -- one of them alone (PTB's own persistence hooks) -----------------------------------
 
     async def set_conversation(self, name: str, key: str, state: int | None) -> None:
-        async with self._uow() as unit:
-            await unit.begin_keyed_write()
-            await self._write_conversation(unit, name, key, state)
-            await unit.commit()
-
-    async def _write_conversation(self, unit: SqlUnitOfWork, name: str, key: str, state: int | None) -> None:
-        if state is None:
-            await unit.session.execute(
-                delete(ConversationStateRow).where(
-                    ConversationStateRow.name == name,
-                    ConversationStateRow.conversation_key == key,
-                )
-            )
-            return
-        statement = self._insert(unit)(ConversationStateRow).values(
-            name=name, conversation_key=key, state=state, updated_at=self._clock()
-        )
-        await unit.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["name", "conversation_key"],
-                set_={"state": state, "updated_at": self._clock()},
-            )
-        )
-
-    # -- user data ----------------------------------------------------------------------
+        await self.save_chat_state(None, None, [(name, key, state)], user_data=False)
 
     async def user_data(self, user_id: int) -> str | None:
-        async with self._uow() as unit:
-            return await unit.session.scalar(
-                select(UserDataRow.data).where(UserDataRow.user_id == user_id)
-            )
+        data, _states = await self.chat_state(user_id, [])
+        return data
 
     async def set_user_data(self, user_id: int, data: str | None) -> None:
-        async with self._uow() as unit:
-            await unit.begin_keyed_write()
-            await self._write_user_data(unit, user_id, data)
-            await unit.commit()
-
-    async def _write_user_data(self, unit: SqlUnitOfWork, user_id: int, data: str | None) -> None:
-        if data is None:
-            await unit.session.execute(delete(UserDataRow).where(UserDataRow.user_id == user_id))
-            return
-        statement = self._insert(unit)(UserDataRow).values(user_id=user_id, data=data, updated_at=self._clock())
-        await unit.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["user_id"], set_={"data": data, "updated_at": self._clock()}
-            )
-        )
+        await self.save_chat_state(user_id, data, [])
 
     # -- one process per chat at a time -------------------------------------------------
 

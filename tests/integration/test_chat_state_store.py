@@ -47,3 +47,14 @@ async def test_a_key_with_quotes_and_unicode_round_trips(uow, clock):
     odd = [("chat", "-100'; DROP TABLE x;--:é"), ("other", '"\\')]
     await store.save_chat_state(7, "x", [(name, key, 9) for name, key in odd])
     assert await store.chat_state(7, odd) == ("x", {where: 9 for where in odd})
+
+
+async def test_ptbs_one_at_a_time_hooks_write_the_same_rows(uow, clock):
+    store = TelegramStateStore(uow, clock)
+    await store.set_user_data(7, "seven")
+    await store.set_conversation("chat", "7:7", 5)
+    assert await store.user_data(7) == "seven"
+    assert await store.chat_state(7, [("chat", "7:7")]) == ("seven", {("chat", "7:7"): 5})
+    await store.set_conversation("chat", "7:7", None)
+    await store.set_user_data(7, None)
+    assert await store.chat_state(7, [("chat", "7:7")]) == (None, {})
