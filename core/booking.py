@@ -34,7 +34,7 @@ from core.model import (
     ProviderSettings,
 )
 from core.ports import UnitOfWork
-from core.slots import load_bookable
+from core.slots import load_bookable, require_bookable
 from core.waitlist import offer_freed_time, stop_waiting
 
 
@@ -131,11 +131,7 @@ async def book_locked(
     seen = await uow.begin_booking(
         provider_id=provider_id, type_id=type_id, client_id=client_id, start=start, now=now
     )
-    calendar, appt_type = seen.calendar, seen.appt_type
-    if calendar is None:
-        raise NotFound("provider", provider_id)
-    if appt_type is None or appt_type.provider_id != provider_id:
-        raise NotFound("appointment type", type_id)
+    calendar, appt_type = require_bookable(seen.calendar, seen.appt_type, provider_id, type_id)
     if not seen.client_known:
         raise NotFound("client", client_id)
     if seen.held is not None:

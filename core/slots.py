@@ -23,6 +23,18 @@ from core.model import AppointmentType, BusyPeriod, CalendarWindow, ProviderCale
 from core.ports import UnitOfWork
 
 
+def require_bookable(
+    calendar: ProviderCalendar | None, appt_type: AppointmentType | None,
+    provider_id: int, type_id: int,
+) -> tuple[ProviderCalendar, AppointmentType]:
+    """Both read, and the type the provider's own, or :class:`NotFound`."""
+    if calendar is None:
+        raise NotFound("provider", provider_id)
+    if appt_type is None or appt_type.provider_id != provider_id:
+        raise NotFound("appointment type", type_id)
+    return calendar, appt_type
+
+
 async def load_bookable(
     uow: UnitOfWork, provider_id: int, type_id: int
 ) -> tuple[ProviderCalendar, AppointmentType]:
@@ -31,19 +43,14 @@ async def load_bookable(
     if calendar is None:
         raise NotFound("provider", provider_id)
     appt_type = await uow.providers.appointment_type(type_id)
-    if appt_type is None or appt_type.provider_id != provider_id:
-        raise NotFound("appointment type", type_id)
-    return calendar, appt_type
+    return require_bookable(calendar, appt_type, provider_id, type_id)
 
 
 def _bookable(
     window: CalendarWindow, provider_id: int, type_id: int
 ) -> tuple[ProviderCalendar, AppointmentType, tuple[BusyPeriod, ...]]:
-    if window.calendar is None:
-        raise NotFound("provider", provider_id)
-    if window.appt_type is None or window.appt_type.provider_id != provider_id:
-        raise NotFound("appointment type", type_id)
-    return window.calendar, window.appt_type, window.busy
+    calendar, appt_type = require_bookable(window.calendar, window.appt_type, provider_id, type_id)
+    return calendar, appt_type, window.busy
 
 
 async def get_days_availability(
