@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.model import (
     MAX_APPOINTMENT_LENGTH,
     BookingSnapshot,
-    BusyPeriod,
     ProviderCalendar,
     WaitlistEntry,
 )
@@ -80,6 +79,7 @@ _SNAPSHOT = DriverStatement(
     pr.packed(_SQL),
     provider=Integer(), type=Integer(), client=Integer(),
     start=UTCDateTime(), now=UTCDateTime(), busy_floor=UTCDateTime(), busy_from=UTCDateTime(),
+    busy_except=Integer(),
     busy_to=UTCDateTime(), first_day=Date(), last_day=Date(),
 )
 
@@ -92,7 +92,7 @@ async def read_booking_snapshot(
     row = await _SNAPSHOT.fetchone(
         await transaction_connection(session),
         provider=provider_id, type=type_id, client=client_id, start=start, now=now,
-        busy_floor=start - BUSY_MARGIN - MAX_APPOINTMENT_LENGTH,
+        busy_floor=start - BUSY_MARGIN - MAX_APPOINTMENT_LENGTH, busy_except=0,
         busy_from=start - BUSY_MARGIN, busy_to=start + BUSY_MARGIN,
         first_day=start.date() - _DATES_AROUND, last_day=start.date() + _DATES_AROUND,
     )
@@ -103,7 +103,7 @@ async def read_booking_snapshot(
     appt_type = None if type_json is None else pr.cached(pr.appt_type, type_json)
     client_known, client_blocked, held_id, active_future = pr.json_value(standing)
     weekly, overrides = pr.cached(pr.weekly, weekly_json), pr.cached(pr.overrides, overrides_json)
-    busy = tuple(BusyPeriod(pr.utc(s), pr.utc(e), t) for s, e, t in pr.rows(busy_json))
+    busy = pr.busy(busy_json)
     if appt_type is not None:
         buffer = provider.settings.buffer
         if buffer > BUSY_MARGIN or appt_type.duration + buffer > BUSY_MARGIN:

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from core.model import (
     ACTIVE_STATUSES,
     AppointmentType,
+    BusyPeriod,
     OverrideKind,
     Provider,
     ScheduleOverride,
@@ -69,21 +70,27 @@ def type_row(t: str) -> str:
 
 
 #: The provider's busy times in ``:busy_from``…``:busy_to`` as one JSON list of
-#: (start, end, type) rows: active appointments and, of no type, the busy times of
-#: the provider's own calendars (issue #13). ``:busy_floor`` bounds the index
-#: range from below: no appointment and no stored calendar piece is longer than
-#: ``MAX_APPOINTMENT_LENGTH``. Read the same way for a screen and for a booking.
+#: (start, end, type) rows: active appointments but ``:busy_except`` (0: none) and,
+#: of no type, the busy times of the provider's own calendars (issue #13).
+#: ``:busy_floor`` bounds the index range from below: no appointment and no stored
+#: calendar piece is longer than ``MAX_APPOINTMENT_LENGTH``. Read the same way for
+#: a screen, a booking and a reschedule (:func:`busy`).
 BUSY = f"""(SELECT {{agg}}({{row}}(b.starts_at, b.ends_at, b.type_id))
           FROM (SELECT a.starts_at, a.ends_at, a.type_id
                   FROM appointments a
                  WHERE a.provider_id = :provider AND a.starts_at >= :busy_floor
                    AND a.starts_at < :busy_to AND a.ends_at > :busy_from
-                   AND a.status IN ({ACTIVE})
+                   AND a.status IN ({ACTIVE}) AND a.id <> :busy_except
                 UNION ALL
                 SELECT c.starts_at, c.ends_at, NULL
                   FROM calendar_busy c
                  WHERE c.provider_id = :provider AND c.starts_at >= :busy_floor
                    AND c.starts_at < :busy_to AND c.ends_at > :busy_from) b)"""
+
+
+def busy(value: Any) -> tuple[BusyPeriod, ...]:
+    """The rows of :data:`BUSY`."""
+    return tuple(BusyPeriod(utc(s), utc(e), t) for s, e, t in rows(value))
 
 
 def cached(parse: Callable[[Any], T], value: Any) -> T:

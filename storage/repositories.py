@@ -7,14 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
-from sqlalchemy import Integer, cast, func, null, select, tuple_, union_all, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import SlotTaken
 from core.model import (
     ACTIVE_STATUSES,
-    MAX_APPOINTMENT_LENGTH,
     Appointment,
     AppointmentType,
     BusyPeriod,
@@ -22,7 +21,7 @@ from core.model import (
 )
 from storage import mapping, screen_reads
 from storage.driver_sql import DriverStatement, sqlstate, transaction_connection
-from storage.orm import AppointmentRow, AppointmentTypeRow, CalendarBusyRow, ClientRow
+from storage.orm import AppointmentRow, AppointmentTypeRow, ClientRow
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 # SQLSTATE of an exclusion-constraint violation: the database's own guard
@@ -121,34 +120,9 @@ class SqlAppointmentRepository:
     async def busy_between(
         self, provider_id: int, start: datetime, end: datetime, *, exclude_id: int | None = None
     ) -> list[BusyPeriod]:
-        # A UTC range on the (provider_id, starts_at) index: never DATE(), which
-        # needs a time zone the database does not know. No appointment is longer
-        # than MAX_APPOINTMENT_LENGTH, which bounds the index range from below
-        # (without it every older row of the provider would be read); calendar
-        # busy intervals are stored in pieces no longer, on an index alike.
-        floor = start - MAX_APPOINTMENT_LENGTH
-        booked = select(
-            AppointmentRow.starts_at, AppointmentRow.ends_at, AppointmentRow.type_id
-        ).where(
-            AppointmentRow.provider_id == provider_id,
-            AppointmentRow.starts_at >= floor,
-            AppointmentRow.starts_at < end,
-            AppointmentRow.ends_at > start,
-            AppointmentRow.status.in_(_ACTIVE),
-        )
-        if exclude_id is not None:
-            booked = booked.where(AppointmentRow.id != exclude_id)
-        # One statement for both: the month view stays one range read.
-        from_feeds = select(
-            CalendarBusyRow.starts_at, CalendarBusyRow.ends_at, cast(null(), Integer)
-        ).where(
-            CalendarBusyRow.provider_id == provider_id,
-            CalendarBusyRow.starts_at >= floor,
-            CalendarBusyRow.starts_at < end,
-            CalendarBusyRow.ends_at > start,
-        )
-        rows = await self._session.execute(union_all(booked, from_feeds))
-        return [BusyPeriod(s, e, t) for s, e, t in rows]
+        # Appointments and calendar busy times in one range read of their indexes
+        # (storage/packed_rows.BUSY), as the screens and the booking read them.
+        return list(await screen_reads.busy_between(self._session, provider_id, start, end, exclude_id))
 
     async def active_for_client_at(
         self, client_id: int, provider_id: int, type_id: int, start: datetime

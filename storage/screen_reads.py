@@ -44,7 +44,7 @@ SELECT {pr.provider_row("p")}{{text}},
  WHERE p.id = :provider
 """),
     provider=Integer(), type=Integer(), busy_floor=UTCDateTime(), busy_from=UTCDateTime(),
-    busy_to=UTCDateTime(),
+    busy_to=UTCDateTime(), busy_except=Integer(),
 )
 
 
@@ -54,7 +54,7 @@ async def calendar_window(
     async with statement_connection(session) as connection:
         row = await _WINDOW.fetchone(
             connection, provider=provider_id, type=type_id, busy_from=busy_from, busy_to=busy_to,
-            busy_floor=busy_from - MAX_APPOINTMENT_LENGTH,
+            busy_floor=busy_from - MAX_APPOINTMENT_LENGTH, busy_except=0,
         )
     if row is None:
         return CalendarWindow(None, None, ())
@@ -65,8 +65,7 @@ async def calendar_window(
         pr.cached(pr.overrides, overrides_json),
     )
     appt_type = None if type_json is None else pr.cached(pr.appt_type, type_json)
-    busy = tuple(BusyPeriod(pr.utc(s), pr.utc(e), t) for s, e, t in pr.rows(busy_json))
-    return CalendarWindow(calendar, appt_type, busy)
+    return CalendarWindow(calendar, appt_type, pr.busy(busy_json))
 
 
 # Active providers, each with its active types (ordered by id), in one row each.
@@ -109,6 +108,25 @@ _CLIENT = DriverStatement(
     f"SELECT {', '.join(_CLIENT_COLUMNS)} FROM clients WHERE telegram_user_id = :telegram_user_id",
     telegram_user_id=BigInteger(),
 )
+
+
+_BUSY = DriverStatement(
+    pr.packed(f"SELECT {pr.BUSY}"),
+    provider=Integer(), busy_floor=UTCDateTime(), busy_from=UTCDateTime(), busy_to=UTCDateTime(),
+    busy_except=Integer(),
+)
+
+
+async def busy_between(
+    session: AsyncSession, provider_id: int, start: datetime, end: datetime,
+    exclude_id: int | None,
+) -> tuple[BusyPeriod, ...]:
+    async with statement_connection(session) as connection:
+        row = await _BUSY.fetchone(
+            connection, provider=provider_id, busy_from=start, busy_to=end,
+            busy_floor=start - MAX_APPOINTMENT_LENGTH, busy_except=exclude_id or 0,
+        )
+    return () if row is None else pr.busy(row[0])
 
 
 async def client_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Client | None:

@@ -69,6 +69,24 @@ async def test_busy_range_query_finds_overlaps_but_not_touching_neighbours(uow):
     assert after == [] and before == []
 
 
+async def test_busy_range_query_leaves_out_the_appointment_being_moved(uow):
+    provider_id, single, _group = await register(uow)
+    client = await get_or_create_client(uow(), 1)
+    mine = await book_appointment(
+        uow(), provider_id=provider_id, type_id=single, client_id=client.id,
+        start=NINE_BERLIN, now=FIXED_NOW,
+    )
+    end = NINE_BERLIN + timedelta(minutes=30)
+    async with uow() as unit:
+        assert len(await unit.appointments.busy_between(provider_id, NINE_BERLIN, end)) == 1
+        assert await unit.appointments.busy_between(
+            provider_id, NINE_BERLIN, end, exclude_id=mine.id
+        ) == []
+        assert len(await unit.appointments.busy_between(
+            provider_id, NINE_BERLIN, end, exclude_id=mine.id + 1
+        )) == 1
+
+
 async def test_busy_range_query_finds_a_long_appointment_that_started_the_day_before(uow):
     provider_id, single, _group = await register(uow)
     client = await get_or_create_client(uow(), 1)
