@@ -60,8 +60,7 @@ SELECT {pr.provider_row("p")}{{text}} AS provider,
            WHERE a.client_id = :client AND a.provider_id = :provider
              AND a.starts_at > :now AND a.status IN ({pr.ACTIVE}))
        ) AS standing,
-       (SELECT {{agg}}({{row}}(w.day_of_week, w.start_time, w.end_time, w.is_active)){{text}}
-          FROM weekly_intervals w WHERE w.provider_id = :provider) AS weekly,
+       {pr.WEEKLY} AS weekly,
        (SELECT {{agg}}({{row}}(o.id, o.date, o.kind, o.start_time, o.end_time)){{text}}
           FROM schedule_overrides o
          WHERE o.provider_id = :provider AND o.date >= :first_day AND o.date <= :last_day

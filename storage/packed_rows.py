@@ -69,6 +69,10 @@ def type_row(t: str) -> str:
     return "{row}(" + ", ".join(f"{t}.{c}" for c in TYPE_COLUMNS) + ")"
 
 
+#: The provider's (alias ``p``) weekly hours as one JSON list.
+WEEKLY = """(SELECT {agg}({row}(w.day_of_week, w.start_time, w.end_time, w.is_active)){text}
+          FROM weekly_intervals w WHERE w.provider_id = p.id)"""
+
 #: The provider's busy times in ``:busy_from``…``:busy_to`` as one JSON list of
 #: (start, end, type) rows: active appointments but ``:busy_except`` (0: none) and,
 #: of no type, the busy times of the provider's own calendars (issue #13).

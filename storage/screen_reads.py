@@ -29,14 +29,11 @@ from storage import packed_rows as pr
 from storage.driver_sql import DriverStatement, statement_connection
 from storage.orm import UTCDateTime
 
-_WEEKLY = """(SELECT {agg}({row}(w.day_of_week, w.start_time, w.end_time, w.is_active)){text}
-          FROM weekly_intervals w WHERE w.provider_id = p.id)"""
-
 _WINDOW = DriverStatement(
     pr.packed(f"""
 SELECT {pr.provider_row("p")}{{text}},
        (SELECT {pr.type_row("t")}{{text}} FROM appointment_types t WHERE t.id = :type),
-       {_WEEKLY},
+       {pr.WEEKLY},
        (SELECT {{agg}}({{row}}(o.id, o.date, o.kind, o.start_time, o.end_time)){{text}}
           FROM schedule_overrides o WHERE o.provider_id = p.id),
        {pr.BUSY}
