@@ -31,6 +31,7 @@ from bot.cli_args import provider_type, row_id, telegram_id
 from bot.cli_calendar import add_calendar_commands
 from bot.cli_invite import check_invite_args, make_invite
 from bot.cli_notices import Change, tell
+from bot.cli_series import add_series_arguments, book_series_command, cancel_series_command, is_series
 from bot.clock import utc_now
 from bot.provider_import import ProviderFileError, read_provider_file
 from bot.settings import Settings
@@ -127,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     cancel.add_argument("--now", type=instant)
     cancel.set_defaults(handler=_cancel)
 
+    add_series_arguments(book_, cancel)
+
     move = commands.add_parser("reschedule", parents=[quiet], help="move an appointment to another start")
     move.add_argument("appointment", type=row_id)
     move.add_argument("--start", type=instant, required=True)
@@ -200,6 +203,9 @@ async def _slots(args: argparse.Namespace, settings: Settings) -> Any:
 
 
 async def _book(args: argparse.Namespace, settings: Settings) -> Any:
+    if is_series(args):
+        return await _with_app(args, settings, lambda app: book_series_command(args, settings, app))
+
     async def use(app: App) -> Any:
         check_instant("--start", args.start, app.clock())
         client = await get_or_create_client(app.uow(), args.client)
@@ -221,6 +227,9 @@ async def _book(args: argparse.Namespace, settings: Settings) -> Any:
 
 
 async def _cancel(args: argparse.Namespace, settings: Settings) -> Any:
+    if args.series == "rest":
+        return await _with_app(args, settings, lambda app: cancel_series_command(args, settings, app))
+
     async def use(app: App) -> Any:
         appointment = await cancel_appointment(
             app.uow(), args.appointment, now=app.clock(), reason=args.reason

@@ -65,6 +65,17 @@ async def tell(settings: Settings, app: App, change: Change | None) -> bool:
     """
     if change is None:
         return True
+    return await tell_with(
+        settings, app, lambda context: _NOTICES[change.event](context, change.appointment_id),
+        freed_time=change.event in ("cancelled", "moved"),
+    )
+
+
+async def tell_with(
+    settings: Settings, app: App, send: Callable[[Context], Awaitable[None]], *, freed_time: bool
+) -> bool:
+    """Run ``send`` with a bot of the token (each of its sends logs its own failure);
+    with ``freed_time``, the waitlist's offers of the time a change freed go out too."""
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value().strip():
         _warn(
             "SLOTBOT_TELEGRAM_TOKEN is not set, so nobody was told "
@@ -78,10 +89,9 @@ async def tell(settings: Settings, app: App, change: Change | None) -> bool:
         _warn(f"Telegram could not be reached ({type(exc).__name__}: {exc}), so nobody was told")
         return False
     try:
-        # Each send below logs its own failure and goes on (as in the chat).
         context = CallbackContext(application)
-        await _NOTICES[change.event](context, change.appointment_id)
-        if change.event in ("cancelled", "moved"):
+        await send(context)
+        if freed_time:
             await waitlist_offers.publish(context)  # the freed time's offers go out now
     finally:
         await application.shutdown()

@@ -19,6 +19,10 @@ from urllib.parse import urlsplit
 #: queries from below.
 MAX_APPOINTMENT_MINUTES = 24 * 60
 MAX_APPOINTMENT_LENGTH = timedelta(minutes=MAX_APPOINTMENT_MINUTES)
+#: A type's cap on the occurrences of one series when its provider sets none (issue #14).
+DEFAULT_MAX_SERIES_OCCURRENCES = 12
+#: The highest cap a provider may set: a year of weekly sessions.
+MAX_SERIES_OCCURRENCES = 52
 
 
 class ProviderType(str, enum.Enum):
@@ -126,6 +130,9 @@ class AppointmentType:
     currency: str | None = None
     max_participants: int = 1
     is_active: bool = True
+    #: Clients may book it as a weekly series (issue #14); providers always may.
+    allow_series: bool = False
+    max_series_occurrences: int = DEFAULT_MAX_SERIES_OCCURRENCES
 
     @property
     def duration(self) -> timedelta:
@@ -243,6 +250,7 @@ class Appointment:
     updated_at: datetime | None = None
     #: When the current start was chosen (booked or moved): decides which reminders apply.
     start_set_at: datetime | None = None
+    series_id: int | None = None  # an occurrence of this AppointmentSeries
 
     @property
     def is_active(self) -> bool:
@@ -261,6 +269,47 @@ class Appointment:
         self.cancel_reason = reason
         self.late_cancel = late
         self.updated_at = now
+
+
+class SeriesBookedBy(str, enum.Enum):
+    CLIENT = "CLIENT"  # from the chat's Repeat preview
+    PROVIDER = "PROVIDER"  # from the client's card in /clients
+    SYSTEM = "SYSTEM"  # the command line
+
+
+@dataclass(frozen=True)
+class SkippedOccurrence:
+    """An occurrence of a series that was not booked: ``start`` in UTC (a DST gap's is
+    the wall time's reading before the change), ``reason`` an ``OccurrenceState``
+    value, or ``SKIPPED`` when the client left it out."""
+
+    local_date: date  # the provider's
+    start: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class AppointmentSeries:
+    """One booking of several weekly occurrences (issue #14); each occurrence is an
+    ordinary :class:`Appointment` with ``series_id`` set, so reminders, the waitlist,
+    cancelling and moving work on each as on any booking.
+
+    ``first_start``, ``every_weeks``, ``count`` and ``until`` are what was asked
+    (a repeat of the same request finds this series again); ``skipped`` the
+    occurrences that were not booked, and why.
+    """
+
+    id: int | None
+    provider_id: int
+    client_id: int
+    type_id: int
+    first_start: datetime
+    every_weeks: int
+    count: int | None
+    until: date | None
+    booked_by: SeriesBookedBy
+    created_at: datetime
+    skipped: tuple[SkippedOccurrence, ...] = ()
 
 
 @dataclass(frozen=True)

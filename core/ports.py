@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 from core.model import (
     Appointment,
+    AppointmentSeries,
     AppointmentType,
     BookingSnapshot,
     BusyPeriod,
@@ -428,6 +429,25 @@ class CalDavRepository(Protocol):
         never) and whose feed row is not leased at ``now``; the longest waiting first."""
 
 
+class SeriesRepository(Protocol):
+    """Recurring sessions (issue #14): the series rows; their occurrences are appointments."""
+
+    async def add(self, series: AppointmentSeries) -> AppointmentSeries: ...
+
+    async def get(self, series_id: int) -> AppointmentSeries | None: ...
+
+    async def find(
+        self, *, client_id: int, provider_id: int, type_id: int, first_start: datetime,
+        every_weeks: int, count: int | None, until: date | None,
+    ) -> AppointmentSeries | None:
+        """The newest series asked exactly so that still holds an active occurrence."""
+        ...
+
+    async def occurrences(self, series_id: int) -> list[Appointment]:
+        """Every appointment of the series (any status), by start."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One business transaction. Leaving the block without ``commit()`` rolls back.
 
@@ -445,6 +465,7 @@ class UnitOfWork(Protocol):
     subscriptions: SubscriptionRepository
     conflicts: CalendarConflictRepository
     caldav: CalDavRepository
+    series: SeriesRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -26,12 +26,17 @@ from core.availability import (
     last_bookable_date,
 )
 from core.localtime import local_date, require_utc, start_instant, zone
-from core.model import AppointmentType, BusyPeriod, ProviderCalendar
+from core.model import (
+    DEFAULT_MAX_SERIES_OCCURRENCES,
+    AppointmentType,
+    BusyPeriod,
+    ProviderCalendar,
+)
 
 EVERY_WEEKS = (1, 2, 4)
 MIN_OCCURRENCES = 2
 #: The cap when an appointment type sets none of its own.
-DEFAULT_MAX_OCCURRENCES = 12
+DEFAULT_MAX_OCCURRENCES = DEFAULT_MAX_SERIES_OCCURRENCES
 
 
 class InvalidSeries(ValueError):

@@ -64,6 +64,8 @@ def appointment_type(row: AppointmentTypeRow) -> AppointmentType:
         currency=row.currency,
         max_participants=row.max_participants,
         is_active=row.is_active,
+        allow_series=row.allow_series,
+        max_series_occurrences=row.max_series_occurrences,
     )
 
 
@@ -84,6 +86,7 @@ def appointment(row: AppointmentRow) -> Appointment:
         cancelled_by=CancelledBy(row.cancelled_by) if row.cancelled_by else None,
         late_cancel=row.late_cancel,
         start_set_at=row.start_set_at,
+        series_id=row.series_id,
     )
 
 
@@ -130,6 +133,8 @@ def copy_type(appt_type: AppointmentType, row: AppointmentTypeRow) -> None:
     row.currency = appt_type.currency
     row.max_participants = appt_type.max_participants
     row.is_active = appt_type.is_active
+    row.allow_series = appt_type.allow_series
+    row.max_series_occurrences = appt_type.max_series_occurrences
 
 
 def override(row: ScheduleOverrideRow) -> ScheduleOverride:
@@ -172,4 +177,5 @@ def appointment_values(appointment: Appointment) -> dict[str, object]:
         "cancelled_by": appointment.cancelled_by.value if appointment.cancelled_by else None,
         "late_cancel": appointment.late_cancel,
         "start_set_at": appointment.start_set_at,
+        "series_id": appointment.series_id,
     }

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -179,6 +180,12 @@ class AppointmentTypeRow(Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     max_participants: Mapped[int] = mapped_column(Integer, default=1)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    allow_series: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    max_series_occurrences: Mapped[int] = mapped_column(
+        Integer, default=12, server_default=text("12")
+    )
 
 
 class ClientRow(Base):
@@ -217,10 +224,33 @@ class AppointmentRow(Base):
     # The event's SEQUENCE in the provider's feed: raised by the repository's save
     # when start, end or status change (subscribed calendars ignore changes without it).
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"))
 
     __table_args__ = (
         Index("ix_appointments_provider_start", "provider_id", "starts_at"),
+        Index("ix_appointments_series", "series_id"),
         Index("ix_appointments_client_start", "client_id", "starts_at"),
+    )
+
+
+class AppointmentSeriesRow(Base):
+    """A weekly series (issue #14): what was asked, and what was skipped (JSON)."""
+
+    __tablename__ = "appointment_series"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("appointment_types.id"))
+    first_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    every_weeks: Mapped[int] = mapped_column(Integer)
+    occurrence_count: Mapped[int | None] = mapped_column(Integer)
+    until_date: Mapped[date | None] = mapped_column(Date)
+    booked_by: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    skipped: Mapped[str] = mapped_column(Text, default="[]")
+
+    __table_args__ = (
+        Index("ix_appointment_series_request", "client_id", "provider_id", "first_start"),
     )
 
 

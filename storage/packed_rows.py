@@ -41,9 +41,9 @@ PROVIDER_COLUMNS = (
 )
 TYPE_COLUMNS = (
     "id", "provider_id", "name", "duration_minutes", "is_virtual", "price", "currency",
-    "max_participants", "is_active",
+    "max_participants", "is_active", "allow_series", "max_series_occurrences",
 )
-_BOOLEANS = {"auto_confirm", "is_active", "remind_provider", "is_virtual"}
+_BOOLEANS = {"auto_confirm", "is_active", "remind_provider", "is_virtual", "allow_series"}
 
 _JSON = {
     "sqlite": {"agg": "json_group_array", "row": "json_array", "text": "", "true": "1"},

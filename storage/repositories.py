@@ -264,7 +264,7 @@ _TABLE = AppointmentRow.__table__
 _INSERT_COLUMNS = (
     "provider_id", "client_id", "type_id", "starts_at", "ends_at", "status", "notes", "created_at",
     "updated_at", "cancelled_at", "cancel_reason", "cancelled_by", "late_cancel", "start_set_at",
-    "seat_group",
+    "series_id", "seat_group",
 )
 _INSERT = DriverStatement(
     f"INSERT INTO appointments ({', '.join(_INSERT_COLUMNS)}) "

@@ -21,6 +21,7 @@ from storage.engine import WRITE_OPTION, sqlite_write_lock, wait_out_other_write
 from storage.outbox import SqlOutboxRepository
 from storage.providers import SqlProviderRepository
 from storage.repositories import SqlAppointmentRepository, SqlClientRepository
+from storage.series import SqlSeriesRepository
 from storage.subscriptions import SqlSubscriptionRepository
 from storage.waitlist import SqlWaitlistRepository
 
@@ -77,6 +78,7 @@ class SqlUnitOfWork:
         self.subscriptions = SqlSubscriptionRepository(self._session)
         self.conflicts = SqlCalendarConflictRepository(self._session)
         self.caldav = SqlCalDavRepository(self._session)
+        self.series = SqlSeriesRepository(self._session)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

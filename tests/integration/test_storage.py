@@ -181,7 +181,7 @@ async def test_appointment_foreign_keys_are_enforced(uow):
 
 async def test_schema_is_at_head_and_upgrade_is_idempotent(engine):
     await upgrade_schema(engine)
-    assert await current_revision(engine) == "0010"
+    assert await current_revision(engine) == "0011"
 
 
 def _direct(provider_id: int, client_id: int, type_id: int, start: datetime, minutes: int):

@@ -34,6 +34,7 @@ from typing import Self
 from core.model import (
     ACTIVE_STATUSES,
     Appointment,
+    AppointmentSeries,
     AppointmentType,
     BookingSnapshot,
     BusyPeriod,
@@ -74,6 +75,7 @@ class _State:
     calendar: FeedState = field(default_factory=FeedState)
     conflicts: dict[int, CalendarConflict] = field(default_factory=dict)
     caldav: CalDavState = field(default_factory=CalDavState)
+    series: dict[int, AppointmentSeries] = field(default_factory=dict)
     # Kept beside the dataclasses, as SQL keeps them in columns core never maps.
     sequences: dict[int, int] = field(default_factory=dict)  # appointment id -> SEQUENCE
     feed_links: dict[int, str] = field(default_factory=dict)  # provider id -> token hash
@@ -293,6 +295,38 @@ class FakeAppointmentRepository(_Repository):
             raise FakeIntegrityError("ck_appointment_span: ends_at must follow starts_at")
 
 
+class FakeSeriesRepository(_Repository):
+    async def add(self, series: AppointmentSeries) -> AppointmentSeries:
+        self._uow.require_write_lock(series.provider_id)
+        _require_aware(series.first_start, series.created_at)
+        if series.client_id not in self._data.clients:
+            raise FakeIntegrityError(f"no client {series.client_id}")
+        stored = replace(series, id=self._uow.store.next_id("appointment_series"))
+        self._data.series[stored.id] = stored  # type: ignore[index]
+        return stored
+
+    async def get(self, series_id: int) -> AppointmentSeries | None:
+        return self._data.series.get(series_id)
+
+    async def find(
+        self, *, client_id: int, provider_id: int, type_id: int, first_start: datetime,
+        every_weeks: int, count: int | None, until: date | None,
+    ) -> AppointmentSeries | None:
+        _require_aware(first_start)
+        live = {a.series_id for a in self._data.appointments.values() if a.is_active}
+        found = [
+            s for s in self._data.series.values()
+            if (s.client_id, s.provider_id, s.type_id, s.first_start, s.every_weeks, s.count, s.until)
+            == (client_id, provider_id, type_id, first_start, every_weeks, count, until)
+            and s.id in live
+        ]
+        return max(found, key=lambda s: s.id or 0, default=None)
+
+    async def occurrences(self, series_id: int) -> list[Appointment]:
+        found = [copy.copy(a) for a in self._data.appointments.values() if a.series_id == series_id]
+        return sorted(found, key=lambda a: (a.start, a.id))
+
+
 class FakeWaitlistRepository(_Repository):
     """Entries unique per client, provider, type and date; offers per client and slot."""
 
@@ -405,6 +439,7 @@ class FakeUnitOfWork:
         self.subscriptions = FakeSubscriptionRepository(self)
         self.conflicts = FakeCalendarConflictRepository(self)
         self.caldav = FakeCalDavRepository(self)
+        self.series = FakeSeriesRepository(self)
         self.begin_write_calls: list[int | None] = []
         self.committed = False
         self._commit_error = commit_error
