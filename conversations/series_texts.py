@@ -26,7 +26,7 @@ def reason_text(t: Texts, reason: str) -> str:
         "DST_GAP": t._("this time does not exist that day (clocks change)"),
         "SKIPPED": t._("skipped"),
     }
-    return texts.get(reason, reason)
+    return texts.get(reason) or escape(reason)
 
 
 def occurrence_line(t: Texts, start: datetime, lead: str, other: str | None) -> str:

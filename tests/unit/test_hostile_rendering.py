@@ -33,6 +33,7 @@ from conversations import (
     provider_texts,
     provider_types,
     refusals,
+    series_texts,
     texts,
     timezones,
     waitlist_views,
@@ -72,7 +73,7 @@ except ImportError:  # pragma: no cover - before the stand-in split its modules
 
 MODULES: tuple[ModuleType, ...] = (
     texts, provider_texts, keyboards, waitlist_views, digest, my_appointments, timezones,
-    privacy, refusals, provider_types, feed_views, caldav_views, calendar_reasons,
+    privacy, refusals, provider_types, feed_views, caldav_views, calendar_reasons, series_texts,
 )
 #: Public functions of those modules that build no message or keyboard.
 NOT_BUILDERS = {
@@ -82,6 +83,7 @@ NOT_BUILDERS = {
     "provider_texts.agenda_page",  # which items a page holds
     "provider_texts.plain_client_name",  # plain text for labels (checked on the buttons)
     "calendar_reasons.button", "calendar_reasons.host",  # a button and a host for the views
+    "series_texts.zones",  # which zones lead
 }
 #: Texts shown as the toast of a callback query answer (200 characters).
 ANSWERS = {"waitlist_views.left"}
@@ -252,6 +254,10 @@ class World:
             "caldav": lambda: self.caldav(), "account": lambda: self.account(),
             "can_connect": lambda: True, "user": lambda: h, "shown_as": lambda: h,
             "window": lambda: (DAY - timedelta(days=366), DAY + timedelta(days=5 * 366)),
+            # Series (issue #14): a head is markup its caller built, so escaped here.
+            "head": lambda: markup.escape(h), "who": lambda: h, "every_weeks": lambda: 4,
+            "skipped": lambda: [(START + timedelta(weeks=i), "DST_GAP") for i in range(LONG)],
+            "lead": lambda: "Europe/Berlin", "other": lambda: "Asia/Kolkata",
         }
         if name not in table:
             raise AssertionError(f"{builder}: no hostile value for parameter {name!r}; add one here")
