@@ -275,7 +275,8 @@ async def show_summary(
         texts.summary(
             t, offer.provider, appt_type, start, who.client.timezone, note, bool(appointment)
         ),
-        keyboards.confirm(t, provider_id, type_id, start, day, appointment),
+        keyboards.confirm(t, provider_id, type_id, start, day, appointment,
+                          repeat=appt_type.allow_series and not appointment),
         new_message=new_message,
     )
 

@@ -374,3 +374,17 @@ class ForgetMe(Callback):
     """Under /forgetme: delete (True) or keep (False)."""
 
     confirm: bool
+
+
+# The client's "Repeat" (a weekly series): its buttons live in series_buttons.py.
+from conversations.series_buttons import (  # noqa: E402,F401 - re-exported as cb.…
+    SeriesConfirm,
+    SeriesCount,
+    SeriesEvery,
+    SeriesPreview,
+    SeriesRepeat,
+    SeriesSkip,
+    SeriesSwap,
+    SeriesSwapTo,
+    SeriesUntilAsk,
+)

@@ -16,9 +16,9 @@ from telegram.ext import (
     filters,
 )
 
-from conversations import booking, my_appointments, preferences, privacy, reminders, waitlist
+from conversations import booking, my_appointments, preferences, privacy, reminders, series_client, waitlist
 from conversations import callbacks as cb
-from conversations.states import BROWSING, CANCEL_REASON, NOTE, TIME_ZONE
+from conversations.states import BROWSING, CANCEL_REASON, NOTE, SERIES_UNTIL, TIME_ZONE
 from conversations.wiring import TEXT, on_button
 
 
@@ -39,6 +39,16 @@ def _routes() -> list[BaseHandler]:
         on_button(cb.PickSlot, booking.on_slot),
         on_button(cb.AddNote, booking.on_add_note),
         on_button(cb.ConfirmBooking, booking.on_confirm),
+        # Repeat: the booking as a weekly series (series_client.py).
+        on_button(cb.SeriesRepeat, series_client.on_repeat),
+        on_button(cb.SeriesEvery, series_client.on_every),
+        on_button(cb.SeriesUntilAsk, series_client.on_until_ask),
+        on_button(cb.SeriesCount, series_client.on_count),
+        on_button(cb.SeriesPreview, series_client.on_preview),
+        on_button(cb.SeriesSwap, series_client.on_swap),
+        on_button(cb.SeriesSwapTo, series_client.on_swap_to),
+        on_button(cb.SeriesSkip, series_client.on_skip),
+        on_button(cb.SeriesConfirm, series_client.on_confirm),
         on_button(cb.NotBookable, booking.on_not_bookable),
         on_button(cb.MyAppointments, my_appointments.on_list),
         on_button(cb.MyAppointment, my_appointments.on_item),
@@ -69,4 +79,5 @@ TEXT_STEPS = {
     NOTE: booking.on_note_text,
     CANCEL_REASON: my_appointments.on_reason_text,
     TIME_ZONE: preferences.on_zone_text,
+    SERIES_UNTIL: series_client.on_until_text,
 }

@@ -195,10 +195,14 @@ def confirm(
     start: datetime,
     day: date,
     appointment: int = 0,
+    repeat: bool = False,
 ) -> InlineKeyboardMarkup:
+    """``repeat``: the type may be booked as a weekly series (never when moving one)."""
     rows = [[_button("✅ " + t._("Confirm"), cb.ConfirmBooking(provider_id, type_id, start, appointment))]]
     if not appointment:
         rows.append([_button("✏️ " + t._("Add a note"), cb.AddNote(provider_id, type_id, start))])
+        if repeat:
+            rows.append([_button("🔁 " + t._("Repeat weekly…"), cb.SeriesRepeat(provider_id, type_id, start))])
     rows.append([_button("« " + t._("Back"), cb.ShowDay(provider_id, type_id, day, appointment))])
     return InlineKeyboardMarkup(rows)
 

@@ -365,6 +365,17 @@ def parse_agenda_period(args: str, today: date) -> tuple[date, date] | ParseErro
     return found, found
 
 
+@_returns_errors
+def parse_future_date(args: str, today: date) -> date | ParseError:
+    """One date from today on, in any form above (a client's "until" of a series too)."""
+    words = _clean(args)
+    if not words:
+        raise _Invalid(EMPTY)
+    if len(words) > 1:
+        raise _Invalid(UNKNOWN_FORM, " ".join(words))
+    return _future_date(words[0], today)
+
+
 # Files of the zone database that ZoneInfo opens but that are no place's zone.
 _NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
 

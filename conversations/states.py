@@ -1,6 +1,7 @@
 """The client conversation's states: what kind of message the bot is waiting for."""
 
 BROWSING, NOTE, CANCEL_REASON, TIME_ZONE = range(4)
+SERIES_UNTIL = 4  # the client's Repeat → "Until a date…": the date of the last session
 
 # The provider conversation's text steps; a range apart from the client's.
 PROVIDER_CANCEL_REASON, TYPE_NAME, TYPE_DURATION, TYPE_PRICE, TYPE_CAPACITY, SETTING_TEXT = range(10, 16)
