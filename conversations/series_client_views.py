@@ -92,16 +92,17 @@ def ask_until(t: Texts, first: date, latest: date) -> str:
              latest=t.format_date(latest, "medium"))
 
 
-def until_unreadable(t: Texts, error: ParseError) -> str:
+def until_unreadable(t: Texts, unreadable: ParseError) -> str:
     """A typed "until" that is no date we can use; the question stays."""
-    if error.code == OUT_OF_RANGE and error.first is not None and error.last is not None:
-        return out_of_range(t, error.first, error.last)
-    if error.code == DATE_IN_PAST:
-        return t._("“{text}” has passed. Type a later date, or /cancel.").format(text=escape(error.detail))
-    if not error.detail.strip():
+    if unreadable.code == OUT_OF_RANGE and unreadable.first is not None and unreadable.last is not None:
+        return out_of_range(t, unreadable.first, unreadable.last)
+    typed = escape(unreadable.detail)
+    if unreadable.code == DATE_IN_PAST:
+        return t._("“{text}” has passed. Type a later date, or /cancel.").format(text=typed)
+    if not typed.strip():
         return t._("Please type a date, for example 2027-02-22 or 22.02.2027, or /cancel.")
     return t._("I cannot read “{text}” as a date. Type it like 2027-02-22 or 22.02.2027, or /cancel.").format(
-        text=escape(error.detail))
+        text=typed)
 
 
 def until_not_possible(t: Texts, problem: UntilProblem, day: date) -> str:

@@ -71,6 +71,16 @@ EXAMPLES = [
     cb.CalDavConnect(),
     cb.CalDavDisconnect(True),
     cb.CalDavDisconnect(False),
+    # The client's Repeat: the largest ids, stamps and indexes, every 4 weeks, 52 times.
+    cb.SeriesRepeat(BIG, BIG, START),
+    cb.SeriesEvery(BIG, BIG, START, 4),
+    cb.SeriesUntilAsk(BIG, BIG, START, 4),
+    cb.SeriesCount(BIG, BIG, START, 4, 52),
+    cb.SeriesPreview(BIG, BIG),
+    cb.SeriesSwap(BIG, 51, BIG),
+    cb.SeriesSwapTo(BIG, 51, START),
+    cb.SeriesSkip(BIG, 51, True),
+    cb.SeriesConfirm(BIG),
 ]
 
 

@@ -34,6 +34,7 @@ from conversations import (
     provider_types,
     refusals,
     series_texts,
+    series_client_views,
     texts,
     timezones,
     waitlist_views,
@@ -65,6 +66,11 @@ from core.model import (
     WeeklyInterval,
 )
 from core.waitlist import MAX_ENTRIES_PER_CLIENT, WaitlistItem
+from conversations import callbacks as cb
+from conversations.provider_parsing import BAD_DATE, ParseError
+from core.model import MAX_SERIES_OCCURRENCES
+from core.series import OccurrenceState
+from core.series_choices import Choice, ChoiceState, UntilProblem
 
 try:  # the stand-in's HTML parser, wherever the stand-in keeps it
     from bot.standin.formatting import render_text
@@ -74,6 +80,7 @@ except ImportError:  # pragma: no cover - before the stand-in split its modules
 MODULES: tuple[ModuleType, ...] = (
     texts, provider_texts, keyboards, waitlist_views, digest, my_appointments, timezones,
     privacy, refusals, provider_types, feed_views, caldav_views, calendar_reasons, series_texts,
+    series_client_views,
 )
 #: Public functions of those modules that build no message or keyboard.
 NOT_BUILDERS = {
@@ -258,10 +265,28 @@ class World:
             "head": lambda: markup.escape(h), "who": lambda: h, "every_weeks": lambda: 4,
             "skipped": lambda: [(START + timedelta(weeks=i), "DST_GAP") for i in range(LONG)],
             "lead": lambda: "Europe/Berlin", "other": lambda: "Asia/Kolkata",
+            # The client's Repeat (series_client_views): the most occurrences a series has.
+            "repeat": lambda: True, "stamp": lambda: BIG_ID, "index": lambda: MAX_SERIES_OCCURRENCES - 1,
+            "choices": lambda: series_choices(), "changed": lambda: list(range(MAX_SERIES_OCCURRENCES)),
+            "back": lambda: cb.SeriesEvery(BIG_ID, BIG_ID, START, 4),
+            "max_occurrences": lambda: MAX_SERIES_OCCURRENCES, "number": lambda: MAX_SERIES_OCCURRENCES,
+            "has_times": lambda: True, "taken": lambda: True, "pending": lambda: True,
+            "problem": lambda: UntilProblem.TOO_MANY, "latest": lambda: DAY + timedelta(weeks=51),
+            "unreadable": lambda: ParseError(BAD_DATE, h),
         }
         if name not in table:
             raise AssertionError(f"{builder}: no hostile value for parameter {name!r}; add one here")
         return table[name]()
+
+
+def series_choices() -> list[Choice]:
+    """A preview's occurrences in every state and reason, one in a DST gap."""
+    states, reasons = list(ChoiceState), list(OccurrenceState)
+    return [
+        Choice(DAY + timedelta(weeks=i), None if i == 5 else START + timedelta(weeks=i), states[i % len(states)],
+               reasons[i % len(reasons)] if states[i % len(states)] is ChoiceState.NOT_POSSIBLE else None)
+        for i in range(MAX_SERIES_OCCURRENCES)
+    ]
 
 
 def _call(qualified: str, function: Callable, world: World):
