@@ -40,9 +40,11 @@ from core.series_booking import (
 )
 from core.series_choices import chosen_starts, review, until_problem
 
+Context = ContextTypes.DEFAULT_TYPE
+
 
 async def _repeatable(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, provider_id: int, type_id: int, start: datetime,
+    update: Update, context: Context, provider_id: int, type_id: int, start: datetime,
     every: int | None = None,
 ) -> Choice | None:
     """The provider and type a Repeat button names, if clients may book it as a series
@@ -54,74 +56,92 @@ async def _repeatable(
     if every is not None and every not in EVERY_WEEKS:  # forged
         await show(update, texts.expired(t))
         return None
-    if not choice.appt_type.allow_series or choice.appt_type.max_series_occurrences < MIN_OCCURRENCES:
+    appt_type = choice.appt_type
+    if not appt_type.allow_series or appt_type.max_series_occurrences < MIN_OCCURRENCES:
         await show(update, views.series_not_offered(t), keyboards.after_booking(t))
         return None
     return choice
 
 
-async def on_repeat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_repeat(update: Update, context: Context) -> int:
     data = pressed(update, cb.SeriesRepeat)
     await answer(update)
     choice = await _repeatable(update, context, data.provider_id, data.type_id, data.start)
     if choice is not None:
         who = caller(context)
-        await show(update,
-                   views.ask_every(who.texts, choice.offer.provider, choice.appt_type, data.start, who.client.timezone),
-                   views.every_keyboard(who.texts, data.provider_id, data.type_id, data.start))
+        await show(
+            update,
+            views.ask_every(who.texts, choice.offer.provider, choice.appt_type, data.start,
+                            who.client.timezone),
+            views.every_keyboard(who.texts, data.provider_id, data.type_id, data.start),
+        )
     return BROWSING
 
 
-async def on_every(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_every(update: Update, context: Context) -> int:
     data = pressed(update, cb.SeriesEvery)
     await answer(update)
-    choice = await _repeatable(update, context, data.provider_id, data.type_id, data.start, data.every)
+    choice = await _repeatable(
+        update, context, data.provider_id, data.type_id, data.start, data.every
+    )
     if choice is not None:
         t = caller(context).texts
         await show(update, views.ask_count(t, data.every), views.count_keyboard(
-            t, data.provider_id, data.type_id, data.start, data.every, choice.appt_type.max_series_occurrences))
+            t, data.provider_id, data.type_id, data.start, data.every,
+            choice.appt_type.max_series_occurrences,
+        ))
     return BROWSING
 
 
-def _note(context: ContextTypes.DEFAULT_TYPE, provider_id: int, type_id: int, start: datetime) -> str | None:
-    """The note the client added on the summary (booking.py keeps it there)."""
+def _note(context: Context, provider_id: int, type_id: int, start: datetime, *, pop: bool = False
+          ) -> str | None:
+    """The note the client added on the summary (booking.py keeps it there, by time)."""
     notes = (context.user_data or {}).get("notes")
-    return notes.get((provider_id, type_id, start)) if isinstance(notes, dict) else None
+    if not isinstance(notes, dict):
+        return None
+    key = (provider_id, type_id, start)
+    return notes.pop(key, None) if pop else notes.get(key)
 
 
-async def on_count(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_count(update: Update, context: Context) -> int:
     data = pressed(update, cb.SeriesCount)
     await answer(update)
-    choice = await _repeatable(update, context, data.provider_id, data.type_id, data.start, data.every)
+    choice = await _repeatable(
+        update, context, data.provider_id, data.type_id, data.start, data.every
+    )
     if choice is None:
         return BROWSING
     if not MIN_OCCURRENCES <= data.count <= choice.appt_type.max_series_occurrences:
         await show(update, texts.expired(caller(context).texts))  # forged, or the maximum changed
         return BROWSING
     draft = series_draft.start_draft(
-        context.user_data, provider_id=data.provider_id, type_id=data.type_id,  # type: ignore[arg-type]
-        first_start=data.start, every_weeks=data.every, count=data.count,
+        context.user_data,  # type: ignore[arg-type]
+        provider_id=data.provider_id, type_id=data.type_id, first_start=data.start,
+        every_weeks=data.every, count=data.count,
         note=_note(context, data.provider_id, data.type_id, data.start),
     )
     await show_preview(update, context, draft)
     return BROWSING
 
 
-async def on_until_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_until_ask(update: Update, context: Context) -> int:
     data = pressed(update, cb.SeriesUntilAsk)
     await answer(update)
-    choice = await _repeatable(update, context, data.provider_id, data.type_id, data.start, data.every)
+    choice = await _repeatable(
+        update, context, data.provider_id, data.type_id, data.start, data.every
+    )
     if choice is None:
         return BROWSING
     first = local_date(data.start, zone(choice.offer.provider.timezone))
     latest = first + (choice.appt_type.max_series_occurrences - 1) * timedelta(weeks=data.every)
-    context.user_data[series_draft.UNTIL_FOR] = (data.provider_id, data.type_id, data.start, data.every)  # type: ignore[index]
-    await show(update, views.ask_until(caller(context).texts, first + timedelta(weeks=data.every), latest),
-               new_message=True)
+    asked = (data.provider_id, data.type_id, data.start, data.every)
+    context.user_data[series_draft.UNTIL_FOR] = asked  # type: ignore[index]
+    earliest = first + timedelta(weeks=data.every)
+    await show(update, views.ask_until(caller(context).texts, earliest, latest), new_message=True)
     return SERIES_UNTIL
 
 
-async def on_until_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_until_text(update: Update, context: Context) -> int:
     """The typed last date: a wrong one is answered and the question stays."""
     target = (context.user_data or {}).get(series_draft.UNTIL_FOR)
     if not isinstance(target, tuple) or len(target) != 4:
@@ -138,21 +158,23 @@ async def on_until_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     if isinstance(until, ParseError):
         await show(update, views.until_unreadable(t, until))
         return SERIES_UNTIL
-    problem = until_problem(local_date(start, tz), every, until, choice.appt_type.max_series_occurrences)
+    most = choice.appt_type.max_series_occurrences
+    problem = until_problem(local_date(start, tz), every, until, most)
     if problem is not None:
         await show(update, views.until_not_possible(t, *problem))
         return SERIES_UNTIL
     context.user_data.pop(series_draft.UNTIL_FOR, None)  # type: ignore[union-attr]
     draft = series_draft.start_draft(
-        context.user_data, provider_id=provider_id, type_id=type_id, first_start=start,  # type: ignore[arg-type]
-        every_weeks=every, until=until, note=_note(context, provider_id, type_id, start),
+        context.user_data,  # type: ignore[arg-type]
+        provider_id=provider_id, type_id=type_id, first_start=start, every_weeks=every,
+        until=until, note=_note(context, provider_id, type_id, start),
     )
     await show_preview(update, context, draft, new_message=True)
     return BROWSING
 
 
 async def show_preview(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: SeriesDraft, *, page: int = 0,
+    update: Update, context: Context, draft: SeriesDraft, *, page: int = 0,
     changed_from: tuple[datetime | None, ...] | None = None, new_message: bool = False,
 ) -> None:
     """The preview from a fresh plan; the draft keeps what it now books.
@@ -162,37 +184,48 @@ async def show_preview(
     """
     who = caller(context)
     t = who.texts
-    choice = await _repeatable(update, context, draft.provider_id, draft.type_id, draft.first_start, draft.every_weeks)
+    choice = await _repeatable(
+        update, context, draft.provider_id, draft.type_id, draft.first_start, draft.every_weeks
+    )
     if choice is None:
         return
     now = services(context).clock()
     try:
-        plan = await plan_for_booking(services(context).uow(), provider_id=draft.provider_id,
-                                      type_id=draft.type_id, request=draft.request, now=now)
+        plan = await _plan(context, draft, now)
     except NotFound:
         await show(update, texts.expired(t))
         return
     except InvalidSeries:
         await show(update, views.series_not_possible(t), keyboards.after_booking(t))
         return
-    starts = draft.chosen if len(draft.chosen) == len(plan.occurrences) else (None,) * len(plan.occurrences)
-    skipped = frozenset(i for i in draft.skipped if i < len(plan.occurrences))
+    size = len(plan.occurrences)
+    starts = draft.chosen if len(draft.chosen) == size else (None,) * size
+    skipped = frozenset(i for i in draft.skipped if i < size)
     choices = review(plan, starts, skipped, now)
-    series_draft.save(context.user_data, draft.with_choices(chosen_starts(choices), skipped))  # type: ignore[arg-type]
+    draft = draft.with_choices(chosen_starts(choices), skipped)
+    series_draft.save(context.user_data, draft)  # type: ignore[arg-type]
     changed = None
-    if changed_from is not None:
-        changed = [n for n, c in enumerate(choices) if n < len(changed_from) and changed_from[n] and not c.booked]
+    if changed_from is not None:  # what the client confirmed and is no longer there
+        changed = [n for n, c in enumerate(choices)
+                   if n < len(changed_from) and changed_from[n] is not None and not c.booked]
     back = cb.SeriesEvery(draft.provider_id, draft.type_id, draft.first_start, draft.every_weeks)
     await show(
         update,
-        views.preview(t, plan.calendar.provider, plan.appt_type, who.client.timezone, draft.every_weeks,
-                      choices, changed),
+        views.preview(t, plan.calendar.provider, plan.appt_type, who.client.timezone,
+                      draft.every_weeks, choices, changed),
         views.preview_keyboard(t, draft.stamp, choices, back, page),
         new_message=new_message,
     )
 
 
-async def _draft(update: Update, context: ContextTypes.DEFAULT_TYPE, stamp: int, index: int = 0) -> SeriesDraft | None:
+async def _plan(context: Context, draft: SeriesDraft, now: datetime) -> SeriesPlan:
+    return await plan_for_booking(services(context).uow(), provider_id=draft.provider_id,
+                                  type_id=draft.type_id, request=draft.request, now=now)
+
+
+async def _draft(
+    update: Update, context: Context, stamp: int, index: int = 0
+) -> SeriesDraft | None:
     """The current draft a preview button belongs to, not yet booked; else "expired"."""
     draft = series_draft.current(context.user_data, stamp)
     if draft is None or draft.booked is not None or not 0 <= index < max(len(draft.chosen), 1):
@@ -201,7 +234,7 @@ async def _draft(update: Update, context: ContextTypes.DEFAULT_TYPE, stamp: int,
     return draft
 
 
-async def on_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_preview(update: Update, context: Context) -> int:
     data = pressed(update, cb.SeriesPreview)
     await answer(update)
     draft = await _draft(update, context, data.stamp)
@@ -210,7 +243,7 @@ async def on_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return BROWSING
 
 
-async def on_skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_skip(update: Update, context: Context) -> int:
     data = pressed(update, cb.SeriesSkip)
     await answer(update)
     draft = await _draft(update, context, data.stamp, data.index)
@@ -226,13 +259,12 @@ async def on_skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def _swap_times(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: SeriesDraft, index: int
+    update: Update, context: Context, draft: SeriesDraft, index: int
 ) -> tuple[list[datetime], SeriesPlan] | None:
     """The free times on occurrence ``index``'s date, beside the draft's other starts."""
     now = services(context).clock()
     try:
-        plan = await plan_for_booking(services(context).uow(), provider_id=draft.provider_id,
-                                      type_id=draft.type_id, request=draft.request, now=now)
+        plan = await _plan(context, draft, now)
     except (NotFound, InvalidSeries):
         await show(update, texts.expired(caller(context).texts))
         return None
@@ -243,9 +275,10 @@ async def _swap_times(
 
 
 async def show_swap(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: SeriesDraft, index: int, page: int = 0,
+    update: Update, context: Context, draft: SeriesDraft, index: int, page: int = 0,
     *, taken: bool = False,
 ) -> None:
+    """The free times that day; ``taken``: the one tapped has just gone."""
     found = await _swap_times(update, context, draft, index)
     if found is None:
         return
@@ -257,7 +290,7 @@ async def show_swap(
                                    plan.appt_type, who.client.timezone, page))
 
 
-async def on_swap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_swap(update: Update, context: Context) -> int:
     data = pressed(update, cb.SeriesSwap)
     await answer(update)
     draft = await _draft(update, context, data.stamp, data.index)
@@ -266,7 +299,7 @@ async def on_swap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return BROWSING
 
 
-async def on_swap_to(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_swap_to(update: Update, context: Context) -> int:
     data = pressed(update, cb.SeriesSwapTo)
     await answer(update)
     draft = await _draft(update, context, data.stamp, data.index)
@@ -286,7 +319,7 @@ async def on_swap_to(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return BROWSING
 
 
-async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_confirm(update: Update, context: Context) -> int:
     """Book exactly the preview's starts, or nothing; a repeat tap finds the same series."""
     data = pressed(update, cb.SeriesConfirm)
     await answer(update)
@@ -300,7 +333,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if choice is None:
         return BROWSING
     undecided = [n for n, s in enumerate(draft.chosen) if s is None and n not in draft.skipped]
-    if draft.booked is None and (undecided or not draft.chosen):  # a Confirm the preview never showed
+    if draft.booked is None and (undecided or not draft.chosen):  # no preview showed Confirm
         await show_preview(update, context, draft)
         return BROWSING
     svc = services(context)
@@ -325,19 +358,22 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     except BookingError as refused:
         await show(update, *refusal(t, refused))
         return BROWSING
-    if outcome.series is None:  # nothing bookable: cannot happen with every start chosen and offered
+    if outcome.series is None or outcome.series.id is None:  # nothing booked: not with `chosen`
         await show_preview(update, context, draft)
         return BROWSING
-    series_draft.save(context.user_data, draft.with_booked(outcome.series.id))  # type: ignore[arg-type]
+    series_id = outcome.series.id
+    # Kept, marked booked: a second tap on Confirm reaches book_series and reads the same series.
+    series_draft.save(context.user_data, draft.with_booked(series_id))  # type: ignore[arg-type]
     await _show_booked(update, context, choice, outcome)
     if outcome.created:
+        _note(context, draft.provider_id, draft.type_id, draft.first_start, pop=True)
         BOOKINGS.labels(via="series").inc(len(outcome.appointments))
-        await series_notices.series_booked(context, outcome.series.id, by=SeriesBookedBy.CLIENT)  # type: ignore[arg-type]
+        await series_notices.series_booked(context, series_id, by=SeriesBookedBy.CLIENT)
     return BROWSING
 
 
 async def _show_booked(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: Choice, outcome: SeriesOutcome
+    update: Update, context: Context, choice: Choice, outcome: SeriesOutcome
 ) -> None:
     who = caller(context)
     t = who.texts
@@ -345,8 +381,8 @@ async def _show_booked(
     assert outcome.series is not None
     pending = any(a.status is AppointmentStatus.PENDING for a in outcome.appointments)
     await show(update, series_booked(
-        t, head=views.booked_head(t, outcome.created, pending), who=provider.name, provider=provider,
-        appt_type=appt_type, starts=[a.start for a in outcome.appointments],
-        skipped=[(s.start, s.reason) for s in outcome.skipped], client_zone=who.client.timezone,
-        every_weeks=outcome.series.every_weeks,
+        t, head=views.booked_head(t, outcome.created, pending), who=provider.name,
+        provider=provider, appt_type=appt_type, starts=[a.start for a in outcome.appointments],
+        skipped=[(s.start, s.reason) for s in outcome.skipped],
+        client_zone=who.client.timezone, every_weeks=outcome.series.every_weeks,
     ), keyboards.after_booking(t))

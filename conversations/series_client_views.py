@@ -59,14 +59,16 @@ def ask_every(
 
 
 def every_keyboard(t: Texts, provider_id: int, type_id: int, start: datetime) -> InlineKeyboardMarkup:
-    rows = [[_button(every_text(t, n), cb.SeriesEvery(provider_id, type_id, start, n))] for n in EVERY_WEEKS]
+    rows = [[_button(every_text(t, n), cb.SeriesEvery(provider_id, type_id, start, n))]
+            for n in EVERY_WEEKS]
     rows.append([_button("« " + t._("Back"), cb.PickSlot(provider_id, type_id, start))])
     return InlineKeyboardMarkup(rows)
 
 
 def ask_count(t: Texts, every_weeks: int) -> str:
-    return t._("How many sessions in all, {every}? Or tap “Until a date…” to name the last one.").format(
-        every=every_text(t, every_weeks))
+    return t._(
+        "How many sessions in all, {every}? Or tap “Until a date…” to name the last one."
+    ).format(every=every_text(t, every_weeks))
 
 
 def count_keyboard(
@@ -101,16 +103,19 @@ def until_unreadable(t: Texts, unreadable: ParseError) -> str:
         return t._("“{text}” has passed. Type a later date, or /cancel.").format(text=typed)
     if not typed.strip():
         return t._("Please type a date, for example 2027-02-22 or 22.02.2027, or /cancel.")
-    return t._("I cannot read “{text}” as a date. Type it like 2027-02-22 or 22.02.2027, or /cancel.").format(
-        text=typed)
+    return t._(
+        "I cannot read “{text}” as a date. Type it like 2027-02-22 or 22.02.2027, or /cancel."
+    ).format(text=typed)
 
 
 def until_not_possible(t: Texts, problem: UntilProblem, day: date) -> str:
     """A date we read, which the series cannot end on: which date would do."""
     if problem is UntilProblem.TOO_MANY:
-        text = t._("That makes more sessions than can be booked at once: the last one can be on {date} at the latest.")
+        text = t._("That makes more sessions than can be booked at once: the last one can be "
+                   "on {date} at the latest.")
     else:
-        text = t._("A series has two sessions at least: the last one can be on {date} at the earliest.")
+        text = t._("A series has two sessions at least: the last one can be on {date} at the "
+                   "earliest.")
     return text.format(date=t.format_date(day, "medium")) + " " + t._("Type another date, or /cancel.")
 
 
@@ -152,10 +157,11 @@ def preview(
     lines.append("")
     booked = sum(c.booked for c in choices)
     if any(c.state is ChoiceState.NOT_POSSIBLE for c in choices):
-        lines.append(t._("Swap each session marked ✖ for another time that day, or skip it; then confirm."))
+        lines.append(t._("Swap each session marked ✖ for another time that day, or skip it; "
+                         "then confirm."))
     elif booked:
-        lines.append(t.ngettext("Confirm to book this {n} session.", "Confirm to book these {n} sessions.",
-                                booked).format(n=booked))
+        lines.append(t.ngettext("Confirm to book this {n} session.",
+                                "Confirm to book these {n} sessions.", booked).format(n=booked))
     else:
         lines.append(t._("Every session is skipped: take one back to book."))
     return fit("\n".join(lines))
@@ -171,11 +177,13 @@ def preview_keyboard(
         n = index + 1
         skip = _button("⏭ " + t._("Skip {n}").format(n=n), cb.SeriesSkip(stamp, index, True))
         if choice.state is ChoiceState.SKIPPED:
-            rows.append([_button("↩ " + t._("Take {n} back").format(n=n), cb.SeriesSkip(stamp, index, False))])
+            back_in = cb.SeriesSkip(stamp, index, False)
+            rows.append([_button("↩ " + t._("Take {n} back").format(n=n), back_in)])
         elif choice.state is ChoiceState.FREE:
             rows.append([skip])
         else:  # not possible, or swapped: (another) time that day
-            rows.append([_button("🔄 " + t._("Swap {n}").format(n=n), cb.SeriesSwap(stamp, index)), skip])
+            swap = _button("🔄 " + t._("Swap {n}").format(n=n), cb.SeriesSwap(stamp, index))
+            rows.append([swap, skip])
     if shown.count > 1:
         rows.append(_pager(shown, lambda p: cb.SeriesPreview(stamp, p)))
     booked = sum(c.booked for c in choices)
@@ -213,7 +221,8 @@ def swap_keyboard(
     rows = [buttons[i : i + SWAP_TIMES_PER_ROW] for i in range(0, len(buttons), SWAP_TIMES_PER_ROW)]
     if shown.count > 1:
         rows.append(_pager(shown, lambda p: cb.SeriesSwap(stamp, index, p)))
-    rows.append([_button("« " + t._("Back to the series"), cb.SeriesPreview(stamp, index // OCCURRENCES_PER_PAGE))])
+    preview_page = cb.SeriesPreview(stamp, index // OCCURRENCES_PER_PAGE)
+    rows.append([_button("« " + t._("Back to the series"), preview_page)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -226,7 +235,8 @@ def booked_head(t: Texts, created: bool, pending: bool) -> str:
 
 
 def series_not_offered(t: Texts) -> str:
-    return t._("This appointment can no longer be booked as a series. You can still book single sessions with /book.")
+    return t._("This appointment can no longer be booked as a series. You can still book "
+               "single sessions with /book.")
 
 
 def series_not_possible(t: Texts) -> str:

@@ -63,7 +63,9 @@ def review(
             continue
         start = chosen[n] if chosen[n] is not None else occurrence.start
         if start is None:  # a DST gap, and nothing swapped in
-            choices.append(Choice(occurrence.local_date, None, ChoiceState.NOT_POSSIBLE, occurrence.state))
+            choices.append(
+                Choice(occurrence.local_date, None, ChoiceState.NOT_POSSIBLE, occurrence.state)
+            )
             continue
         others = [p for i, p in enumerate(periods) if p is not None and i != n]
         if is_offered(plan.calendar, plan.appt_type, [*plan.busy, *others], start, now):

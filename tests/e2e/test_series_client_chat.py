@@ -210,3 +210,36 @@ async def test_repeat_is_offered_only_where_the_type_allows_series(bot, ana):
     await zoe.tap("30")
     await zoe.tap(0)
     assert "🔁 Repeat weekly…" not in zoe.last.button_texts
+
+
+async def change_ana(bot, *, settings=None, allow_series=None):
+    async with bot.uow() as unit:
+        await unit.begin_write()
+        if settings:
+            provider = await unit.providers.get(ANA)
+            await unit.providers.update(dataclasses.replace(
+                provider, settings=dataclasses.replace(provider.settings, **settings)))
+        if allow_series is not None:
+            consultation = await unit.providers.appointment_type(bot.type_ids[0][0])
+            await unit.providers.update_type(dataclasses.replace(consultation, allow_series=allow_series))
+        await unit.commit()
+
+
+async def test_the_booking_cap_counts_every_session_and_refuses_with_its_text(bot, ana):
+    await change_ana(bot, settings={"max_active_bookings_per_client": 3})
+    zoe = bot.user(371, "Zoe")
+    await preview_of(zoe)
+    await zoe.tap("✅ Confirm 4 sessions")
+    assert EN.ngettext("You can hold at most {n} upcoming appointment with this provider.",
+                       "You can hold at most {n} upcoming appointments with this provider.",
+                       3).format(n=3) in zoe.last.text
+    assert await series_rows(bot, 371) == [] and series_notices(ana) == []
+
+
+async def test_series_switched_off_before_confirm_books_nothing_and_says_so(bot, ana):
+    zoe = bot.user(381, "Zoe")
+    await preview_of(zoe, count="2")
+    await change_ana(bot, allow_series=False)
+    await zoe.tap("✅ Confirm 2 sessions")
+    assert "can no longer be booked as a series" in zoe.last.text
+    assert await series_rows(bot, 381) == []
