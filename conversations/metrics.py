@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-BOOKINGS = Counter("slotbot_bookings", "Appointments booked through the bot", ["via"])  # via: book, waitlist
+BOOKINGS = Counter("slotbot_bookings", "Appointments booked through the bot", ["via"])  # via: book, waitlist, series
 CANCELLATIONS = Counter("slotbot_cancellations", "Appointments cancelled through the bot", ["by"])
 REMINDERS = Counter("slotbot_reminders", "Reminders handled, by outcome", ["outcome"])
 WAITLIST_OFFERS = Counter("slotbot_waitlist_offers", "Waitlist offers sent")
