@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.availability import availability_for_dates, busy_window, is_offered
+from core.availability import availability_for_dates, busy_window
 from core.booking import is_late_cancellation
 from core.errors import (
     BookingLimitReached,
@@ -251,7 +251,12 @@ def _decide(
         if start is None:
             skipped.append(SkippedOccurrence(plan[n].local_date, reported(n), SKIPPED))
             continue
-        if not is_offered(calendar, appt_type, taken, start, now):
+        # Offered, and offered for this occurrence's date (what swap_options lists):
+        # a start of another date was never offered for it.
+        (that_day,) = availability_for_dates(
+            calendar, appt_type, taken, [plan[n].local_date], now
+        )
+        if start not in that_day.slots:
             raise SeriesChanged(plan)
         taken.append(BusyPeriod(start, start + appt_type.duration, appt_type.id))
         starts.append(start)
