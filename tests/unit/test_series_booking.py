@@ -514,3 +514,17 @@ async def test_freed_times_are_offered_to_the_waitlist(clinic):
     async with clinic.make_uow() as uow:
         offers = await uow.waitlist.open_offers(clinic.provider_id)
     assert [(o.client_id, o.start) for o in offers] == [(waiting, booked[1].start)]
+
+
+async def test_a_swap_into_the_overnight_tail_of_the_occurrences_date_is_booked(make_uow):
+    """Friday 22:00-02:00: 01:00 on Saturday is a slot of Friday, as swap_options lists it."""
+    night = replace(practice(), weekly=(WeeklyInterval(4, time(22), time(2)),), overrides=())
+    clinic = await Practice(make_uow).setup(night)
+    friday_22 = datetime(2026, 11, 27, 21, tzinfo=UTC)
+    saturday_1 = friday_22 + timedelta(weeks=1, hours=3)
+
+    outcome = await clinic.book_series(
+        await clinic.client(2), 2, first=friday_22, chosen=[friday_22, saturday_1]
+    )
+
+    assert [a.start for a in outcome.appointments] == [friday_22, saturday_1]
