@@ -388,3 +388,11 @@ from conversations.series_buttons import (  # noqa: E402,F401 - re-exported as c
     SeriesSwapTo,
     SeriesUntilAsk,
 )
+
+# A weekly series in /my: its buttons live in my_series_buttons.py.
+from conversations.my_series_buttons import (  # noqa: E402,F401 - re-exported as cb.…
+    AskCancelRest,
+    ConfirmCancelRest,
+    MySeries,
+    MySeriesPage,
+)

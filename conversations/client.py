@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from conversations import booking, my_appointments, preferences, privacy, reminders, series_client, waitlist
+from conversations import booking, my_appointments, my_series, preferences, privacy, reminders, series_client, waitlist
 from conversations import callbacks as cb
 from conversations.states import BROWSING, CANCEL_REASON, NOTE, SERIES_UNTIL, TIME_ZONE
 from conversations.wiring import TEXT, on_button
@@ -57,6 +57,9 @@ def _routes() -> list[BaseHandler]:
         on_button(cb.CancelWithReason, my_appointments.on_cancel_with_reason),
         on_button(cb.Reschedule, my_appointments.on_reschedule),
         on_button(cb.CalendarFile, my_appointments.on_calendar_file),
+        on_button(cb.MySeries, my_series.on_series),
+        on_button(cb.AskCancelRest, my_series.on_ask_cancel_rest),
+        on_button(cb.ConfirmCancelRest, my_series.on_confirm_cancel_rest),
         on_button(cb.ReminderAck, reminders.on_reminder_ack),
         on_button(cb.JoinWaitlist, waitlist.on_join),
         on_button(cb.ClaimOffer, waitlist.on_claim),

@@ -1,4 +1,4 @@
-"""The "add to calendar" file: one appointment as iCalendar (RFC 5545).
+"""The "add to calendar" file: one appointment, or a series' occurrences, as iCalendar (RFC 5545).
 
 The client taps a button and gets a ``.ics`` document that any calendar app imports.
 Building and 75-octet line folding with CRLF are the ``icalendar`` package's job, typed
@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
@@ -31,6 +33,23 @@ STATUSES = frozenset({"TENTATIVE", "CONFIRMED", "CANCELLED"})  # the VEVENT ones
 # RFC 5545 TEXT allows no control characters but HTAB; newlines are escaped by icalendar
 # (it also turns CR LF and lone CR into \n). Anything else (NUL, BEL, ...) is dropped.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class IcsEvent:
+    """One appointment as a VEVENT: the arguments of :func:`appointment_ics`."""
+
+    uid: str
+    start: datetime
+    end: datetime
+    summary: str
+    description: str | None
+    location: str | None
+    organizer_name: str | None
+    created: datetime
+    status: str = "CONFIRMED"
+    sequence: int = 0
+    reminder_before: timedelta | None = DEFAULT_REMINDER
 
 
 def appointment_ics(
@@ -58,26 +77,48 @@ def appointment_ics(
     :raises ValueError: naive or inverted times, an empty or multi-line ``uid``, an
         unknown ``status``, a negative ``sequence`` or ``reminder_before``.
     """
-    start_utc, end_utc = _utc(start, "start"), _utc(end, "end")
-    stamp = _utc(created, "created")
-    if end_utc <= start_utc:
-        raise ValueError(f"end {end!r} is not after start {start!r}")
-    if not uid.strip() or _CONTROL.search(uid) or "\n" in uid or "\r" in uid:
-        raise ValueError(f"uid must be a non-empty single line, got {uid!r}")
-    status = status.upper()
-    if status not in STATUSES:
-        raise ValueError(f"status must be one of {sorted(STATUSES)}, got {status!r}")
-    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
-        raise ValueError(f"sequence must be a non-negative integer, got {sequence!r}")
-    if reminder_before is not None and reminder_before < timedelta(0):
-        raise ValueError(f"reminder_before must not be negative, got {reminder_before!r}")
+    return appointments_ics([IcsEvent(
+        uid=uid, start=start, end=end, summary=summary, description=description,
+        location=location, organizer_name=organizer_name, created=created, status=status,
+        sequence=sequence, reminder_before=reminder_before,
+    )])
 
+
+def appointments_ics(events: Sequence[IcsEvent]) -> bytes:
+    """One VCALENDAR holding a VEVENT per event (each as :func:`appointment_ics` writes
+    it): every occurrence of a series in one file, each under its own UID, so a calendar
+    app takes the whole series at once and later updates each one by its UID.
+
+    :raises ValueError: as :func:`appointment_ics`, for any event; or no event at all.
+    """
+    if not events:
+        raise ValueError("a calendar file needs at least one event")
     # Calendar() rather than Calendar.new(): .new() adds a random calendar UID, which
     # would make the bytes differ on every call.
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
+    for event in events:
+        calendar.add_component(_event(event))
+    return calendar.to_ical()
+
+
+def _event(e: IcsEvent) -> Event:
+    start_utc, end_utc = _utc(e.start, "start"), _utc(e.end, "end")
+    stamp = _utc(e.created, "created")
+    uid, sequence, reminder_before, summary = e.uid, e.sequence, e.reminder_before, e.summary
+    if end_utc <= start_utc:
+        raise ValueError(f"end {e.end!r} is not after start {e.start!r}")
+    if not uid.strip() or _CONTROL.search(uid) or "\n" in uid or "\r" in uid:
+        raise ValueError(f"uid must be a non-empty single line, got {uid!r}")
+    status = e.status.upper()
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {sorted(STATUSES)}, got {status!r}")
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+        raise ValueError(f"sequence must be a non-negative integer, got {sequence!r}")
+    if reminder_before is not None and reminder_before < timedelta(0):
+        raise ValueError(f"reminder_before must not be negative, got {reminder_before!r}")
 
     event = Event()
     event.add("uid", uid)
@@ -87,8 +128,8 @@ def appointment_ics(
     event.add("sequence", sequence)
     event.add("status", status)
     event.add("summary", typed(summary))
-    for name, value in (("description", description), ("location", location),
-                        ("contact", organizer_name)):
+    for name, value in (("description", e.description), ("location", e.location),
+                        ("contact", e.organizer_name)):
         if value and value.strip():
             event.add(name, typed(value))
 
@@ -98,9 +139,7 @@ def appointment_ics(
         alarm.add("description", typed(summary) if summary.strip() else "Appointment")  # required
         alarm.add("trigger", -reminder_before)  # relative to DTSTART
         event.add_component(alarm)
-
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return event
 
 
 def ics_filename(summary: str, start: datetime) -> str:

@@ -24,6 +24,7 @@ from conversations.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, Texts
 from conversations.paging import Page, page_of
 from conversations.texts import MY_PER_PAGE, display_zone, provider_type_name, slot_label
 from core.availability import DayAvailability, DayStatus
+from core.client_series import MyEntry, SeriesEntry
 from core.model import AgendaItem, AppointmentDetails, AppointmentStatus, AppointmentType, Client
 from core.model import Provider, ProviderOffer
 
@@ -212,15 +213,20 @@ def after_booking(t: Texts) -> InlineKeyboardMarkup:
 
 
 def my_list(
-    t: Texts, items: Sequence[AppointmentDetails], client_zone: str | None, page: int = 0
+    t: Texts, items: Sequence[MyEntry], client_zone: str | None, page: int = 0
 ) -> InlineKeyboardMarkup:
-    """One button per appointment on page ``page`` of /my, ◀ ▶ when there are more."""
+    """One button per appointment or series on page ``page`` of /my, ◀ ▶ when there are more."""
     shown = page_of(items, page, MY_PER_PAGE)
     rows = []
-    for d in shown.items:
+    for entry in shown.items:
+        d = entry.next if isinstance(entry, SeriesEntry) else entry
         lead = display_zone(client_zone, d.provider, d.appt_type)
-        text = f"{t.format_datetime(d.appointment.start, lead, 'short')} · {d.appt_type.name}"
-        rows.append([_button(text, cb.MyAppointment(d.appointment.id))])  # type: ignore[arg-type]
+        when = t.format_datetime(d.appointment.start, lead, "short")
+        if isinstance(entry, SeriesEntry):
+            left = t.ngettext("{n} left", "{n} left", entry.left).format(n=entry.left)
+            rows.append([_button(f"🔁 {when} · {left} · {d.appt_type.name}", cb.MySeries(entry.series_id))])
+        else:
+            rows.append([_button(f"{when} · {d.appt_type.name}", cb.MyAppointment(d.appointment.id))])  # type: ignore[arg-type]
     if shown.count > 1:
         rows.append(_pager(shown, cb.MyPage))
     rows.append([_button("➕ " + t._("Book an appointment"), cb.ProviderPage(0))])

@@ -12,16 +12,17 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import ContextTypes
 
 from conversations import callbacks as cb
-from conversations import keyboards, notifications, texts, waitlist_offers
+from conversations import keyboards, my_series_views, notifications, texts, waitlist_offers
 from conversations import waitlist_views as views
 from conversations.metrics import CANCELLATIONS
 from conversations.booking import show_month
 from conversations.common import answer, caller, pressed, services, show
 from conversations.i18n import Texts
-from conversations.ics import appointment_ics, ics_filename
+from conversations.ics import IcsEvent, appointments_ics, ics_filename
 from conversations.markup import fit
 from conversations.states import BROWSING, CANCEL_REASON
-from core.appointments import client_appointment, upcoming_for_client, would_be_late_cancel
+from core.appointments import client_appointment, would_be_late_cancel
+from core.client_series import MyEntry, client_series, my_entries
 from core.booking import cancel_appointment
 from core.errors import InvalidTransition, LateCancellationRefused, NotFound
 from core.localtime import local_date, zone
@@ -34,12 +35,13 @@ REASON_MAX_CHARS = 500
 
 def my_screen(
     t: Texts,
-    items: list[AppointmentDetails],
+    items: list[MyEntry],
     waiting: list[WaitlistItem],
     client_zone: str | None,
     page: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Page ``page`` of /my: upcoming appointments (paged), then the dates waited for.
+    """Page ``page`` of /my: upcoming appointments, a series as one (paged), then the dates
+    waited for.
 
     The waiting list is short (core.waitlist.MAX_ENTRIES_PER_CLIENT) and stays on every page.
     """
@@ -54,7 +56,7 @@ async def show_list(update: Update, context: ContextTypes.DEFAULT_TYPE, page: in
     """Upcoming appointments, then the dates the client waits for (with Leave buttons)."""
     who = caller(context)
     svc = services(context)
-    items = await upcoming_for_client(svc.uow(), who.client.id, svc.clock())  # type: ignore[arg-type]
+    items = await my_entries(svc.uow(), who.client.id, svc.clock())  # type: ignore[arg-type]
     waiting = await waitlist_of_client(svc.uow(), who.client.id, svc.clock())  # type: ignore[arg-type]
     await show(update, *my_screen(who.texts, items, waiting, who.client.timezone, page))
 
@@ -81,7 +83,7 @@ async def on_leave_waitlist(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     return BROWSING
 
 
-async def _own(
+async def own_changeable(
     update: Update, context: ContextTypes.DEFAULT_TYPE, appointment_id: int
 ) -> AppointmentDetails | None:
     """The caller's own, still changeable appointment; otherwise say the menu expired."""
@@ -102,21 +104,32 @@ async def _own(
 async def on_item(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     data = pressed(update, cb.MyAppointment)
     await answer(update)
-    details = await _own(update, context, data.appointment)
-    if details is not None:
-        who = caller(context)
+    details = await own_changeable(update, context, data.appointment)
+    if details is None:
+        return BROWSING
+    who = caller(context)
+    series_id = details.appointment.series_id
+    if series_id is None:
         await show(
             update,
             texts.my_appointment(who.texts, details, who.client.timezone),
             keyboards.my_item(who.texts, data.appointment),
         )
+        return BROWSING
+    # One session of a series: the same actions, and "cancel this and all later".
+    series = await client_series(services(context).uow(), series_id, who.client.id)  # type: ignore[arg-type]
+    await show(
+        update,
+        my_series_views.occurrence_screen(who.texts, details, who.client.timezone, series.every_weeks),
+        my_series_views.occurrence_keyboard(who.texts, data.appointment, series_id),
+    )
     return BROWSING
 
 
 async def on_ask_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     data = pressed(update, cb.AskCancel)
     await answer(update)
-    details = await _own(update, context, data.appointment)
+    details = await own_changeable(update, context, data.appointment)
     if details is not None:
         who = caller(context)
         late = would_be_late_cancel(details, services(context).clock())
@@ -163,7 +176,7 @@ async def on_confirm_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 async def on_cancel_with_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     data = pressed(update, cb.CancelWithReason)
     await answer(update)
-    if await _own(update, context, data.appointment) is None:
+    if await own_changeable(update, context, data.appointment) is None:
         return BROWSING
     context.user_data["cancel_reason_for"] = data.appointment  # type: ignore[index]
     await show(update, texts.ask_cancel_reason(caller(context).texts), new_message=True)
@@ -182,7 +195,7 @@ async def on_reason_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def on_reschedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     data = pressed(update, cb.Reschedule)
     await answer(update)
-    details = await _own(update, context, data.appointment)
+    details = await own_changeable(update, context, data.appointment)
     if details is not None:
         lead = texts.display_zone(caller(context).client.timezone, details.provider, details.appt_type)
         day = local_date(details.appointment.start, zone(lead))
@@ -194,27 +207,47 @@ async def on_reschedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 
 async def on_calendar_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The .ics: the appointment, or for a session of a series every active session of it
+    (the calendar app gets the whole series at once, each under its own stable UID)."""
     data = pressed(update, cb.CalendarFile)
     await answer(update)
-    details = await _own(update, context, data.appointment)
+    details = await own_changeable(update, context, data.appointment)
     if details is None:
         return BROWSING
+    who = caller(context)
+    t = who.texts
+    occurrences = [details]
+    series_id = details.appointment.series_id
+    if series_id is not None:
+        series = await client_series(services(context).uow(), series_id, who.client.id)  # type: ignore[arg-type]
+        occurrences = list(series.occurrences) or occurrences
+    events = [_ics_event(t, d) for d in occurrences]
+    if len(events) == 1:
+        caption = t._("Open the file to add the appointment to your calendar.")
+    else:
+        caption = t.ngettext(
+            "Open the file to add the {n} session of your series to your calendar.",
+            "Open the file to add the {n} sessions of your series to your calendar.",
+            len(events),
+        ).format(n=len(events))
+    first = events[0]
+    await update.effective_chat.send_document(  # type: ignore[union-attr]
+        InputFile(appointments_ics(events), filename=ics_filename(first.summary, first.start)),
+        caption=caption,
+    )
+    return BROWSING
+
+
+def _ics_event(t: Texts, details: AppointmentDetails) -> IcsEvent:
     a, provider, appt_type = details.appointment, details.provider, details.appt_type
-    t = caller(context).texts
-    summary = f"{appt_type.name} — {provider.name}"
-    payload = appointment_ics(
+    return IcsEvent(
         uid=f"appointment-{a.id}@slotbot",
         start=a.start,
         end=a.end,
-        summary=summary,
+        summary=f"{appt_type.name} — {provider.name}",
         description=a.notes,
         location=t._("Video call") if appt_type.is_virtual else provider.address,
         organizer_name=provider.name,
         created=a.created_at,
         status="CONFIRMED" if a.status.value == "CONFIRMED" else "TENTATIVE",
     )
-    await update.effective_chat.send_document(  # type: ignore[union-attr]
-        InputFile(payload, filename=ics_filename(summary, a.start)),
-        caption=t._("Open the file to add the appointment to your calendar."),
-    )
-    return BROWSING

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from conversations.i18n import Texts
 from conversations.markup import escape, fit
-from conversations.texts import display_zone
+from conversations.texts import display_zone, every_text  # every_text lives there for /my
 from core.model import AppointmentType, Provider
 
 def reason_text(t: Texts, reason: str) -> str:
@@ -44,12 +44,6 @@ def zones(client_zone: str | None, provider: Provider, appt_type: AppointmentTyp
     lead = display_zone(client_zone, provider, appt_type)
     other = client_zone if lead == provider.timezone else provider.timezone
     return lead, other
-
-
-def every_text(t: Texts, every_weeks: int) -> str:
-    if every_weeks == 1:
-        return t._("every week")
-    return t.ngettext("every {n} week", "every {n} weeks", every_weeks).format(n=every_weeks)
 
 
 def series_booked(

@@ -15,6 +15,7 @@ from conversations.i18n import Texts
 from conversations.markup import LIST_NAME_LIMIT, NOTE_LIMIT, escape, fit
 from conversations.paging import page_of
 from core.localtime import local_date, zone
+from core.client_series import MyEntry, SeriesEntry
 from core.model import AppointmentDetails, AppointmentType, Provider, ProviderType
 
 
@@ -57,6 +58,13 @@ def when(
             datetime=t.format_datetime(start, other, "medium"), zone=t.zone_name(other)
         )
     return text
+
+
+def every_text(t: Texts, every_weeks: int) -> str:
+    """How often a series repeats: "every week", "every 2 weeks"."""
+    if every_weeks == 1:
+        return t._("every week")
+    return t.ngettext("every {n} week", "every {n} weeks", every_weeks).format(n=every_weeks)
 
 
 def _local_date(instant: datetime, zone_name: str) -> date:
@@ -219,15 +227,17 @@ MY_PER_PAGE = 5
 
 
 def my_appointments(
-    t: Texts, items: Sequence[AppointmentDetails], client_zone: str | None, page: int = 0
+    t: Texts, items: Sequence[MyEntry], client_zone: str | None, page: int = 0
 ) -> str:
-    """Page ``page`` of the client's upcoming appointments (the buttons page alike)."""
+    """Page ``page`` of the client's upcoming appointments, a series as one line (the
+    buttons page alike)."""
     if not items:
         return t._("You have no upcoming appointments. /book to make one.")
     shown = page_of(items, page, MY_PER_PAGE)
     head = t._("Your upcoming appointments:")
     lines = [head if shown.count == 1 else f"{head} {shown.position()}"]
-    for d in shown.items:
+    for entry in shown.items:
+        d = entry.next if isinstance(entry, SeriesEntry) else entry
         lead = display_zone(client_zone, d.provider, d.appt_type)
         status = "" if d.appointment.status.value == "CONFIRMED" else " ⏳"
         start = t.format_datetime(d.appointment.start, lead, "medium")
@@ -235,7 +245,12 @@ def my_appointments(
             # An in-person visit far from home: the time is the provider's, so say so.
             start = t._("{datetime} ({zone} time)").format(datetime=start, zone=t.zone_name(lead))
         names = f"{escape(d.appt_type.name, LIST_NAME_LIMIT)}, {escape(d.provider.name, LIST_NAME_LIMIT)}"
-        lines.append(f"• {start} — {names}{status}")
+        if isinstance(entry, SeriesEntry):
+            lines.append(f"• 🔁 {names}, {every_text(t, entry.every_weeks)}: " + t.ngettext(
+                "next {datetime}, {n} left", "next {datetime}, {n} left", entry.left
+            ).format(datetime=start, n=entry.left) + status)
+        else:
+            lines.append(f"• {start} — {names}{status}")
     return "\n".join(lines)
 
 

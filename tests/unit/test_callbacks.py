@@ -81,6 +81,10 @@ EXAMPLES = [
     cb.SeriesSwapTo(BIG, 51, START),
     cb.SeriesSkip(BIG, 51, True),
     cb.SeriesConfirm(BIG),
+    cb.MySeries(BIG),
+    cb.MySeriesPage(BIG, BIG),
+    cb.AskCancelRest(BIG),
+    cb.ConfirmCancelRest(BIG),
 ]
 
 

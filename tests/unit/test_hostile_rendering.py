@@ -29,6 +29,7 @@ from conversations import (
     keyboards,
     markup,
     my_appointments,
+    my_series_views,
     privacy,
     provider_texts,
     provider_types,
@@ -44,6 +45,7 @@ from core.caldav_model import AccountView, CalDavAccount, PushCounts
 from core.availability import DayAvailability, DayStatus
 from core.calendar_conflicts import ConflictNotice
 from core.calendar_sync import MAX_FEEDS_PER_PROVIDER
+from core.client_series import SeriesEntry
 from core.digest import Digest
 from core.errors import BookingLimitReached
 from core.model import (
@@ -80,7 +82,7 @@ except ImportError:  # pragma: no cover - before the stand-in split its modules
 MODULES: tuple[ModuleType, ...] = (
     texts, provider_texts, keyboards, waitlist_views, digest, my_appointments, timezones,
     privacy, refusals, provider_types, feed_views, caldav_views, calendar_reasons, series_texts,
-    series_client_views,
+    series_client_views, my_series_views,
 )
 #: Public functions of those modules that build no message or keyboard.
 NOT_BUILDERS = {
@@ -175,6 +177,14 @@ class World:
         return [AppointmentDetails(_appointment(self.h, i, statuses[i % 2]), self.provider,
                                    self.types[i % 2]) for i in range(n)]
 
+    def series(self, n: int) -> SeriesEntry:
+        """A series of ``n`` occurrences still to come."""
+        return SeriesEntry(BIG_ID, 4, tuple(self.details(n)))
+
+    def entries(self, n: int) -> list:
+        """/my's list: singles and whole series, mixed."""
+        return [self.series(52) if i % 3 == 0 else d for i, d in enumerate(self.details(n))]
+
     def agenda(self, n: int) -> list[AgendaItem]:
         statuses = list(AppointmentStatus)
         return [AgendaItem(_appointment(self.h, i, statuses[i % len(statuses)]), self.client,
@@ -215,6 +225,8 @@ class World:
                 return self.agenda(LONG)
             if "WaitlistItem" in hint_text:
                 return self.waiting(MAX_ENTRIES_PER_CLIENT)
+            if "SeriesEntry" in hint_text:
+                return self.entries(LONG)
             return self.details(LONG)
         if name == "waiting":
             return self.waiting(MAX_ENTRIES_PER_CLIENT) if "WaitlistItem" in hint_text else 7
@@ -260,6 +272,7 @@ class World:
             "failed": lambda: 3,
             "caldav": lambda: self.caldav(), "account": lambda: self.account(),
             "can_connect": lambda: True, "user": lambda: h, "shown_as": lambda: h,
+            "entry": lambda: self.series(LONG), "every_weeks": lambda: 2, "series_id": lambda: BIG_ID,
             "window": lambda: (DAY - timedelta(days=366), DAY + timedelta(days=5 * 366)),
             # Series (issue #14): a head is markup its caller built, so escaped here.
             "head": lambda: markup.escape(h), "who": lambda: h, "every_weeks": lambda: 4,
