@@ -25,7 +25,7 @@ from conversations.paging import Page, page_of
 from conversations.texts import MY_PER_PAGE, display_zone, provider_type_name, slot_label
 from core.availability import DayAvailability, DayStatus
 from core.client_series import MyEntry, SeriesEntry
-from core.model import AgendaItem, AppointmentDetails, AppointmentStatus, AppointmentType, Client
+from core.model import AgendaItem, AppointmentStatus, AppointmentType, Client
 from core.model import Provider, ProviderOffer
 
 PROVIDERS_PER_PAGE = 6

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from conversations.i18n import Texts
 from conversations.markup import LIST_NAME_LIMIT, NOTE_LIMIT, escape, fit
 from conversations.paging import page_of
-from core.localtime import local_date, zone
 from core.client_series import MyEntry, SeriesEntry
+from core.localtime import local_date, zone
 from core.model import AppointmentDetails, AppointmentType, Provider, ProviderType
 
 

@@ -63,7 +63,7 @@ async def statuses(bot, ids):
 
 
 async def test_cancel_this_and_all_later_from_my(bot, maria):
-    series_id, ids = await book_weekly(bot, 61, "Ana")
+    _, ids = await book_weekly(bot, 61, "Ana")
     ana = bot.user(61, "Ana")
     carl = await get_or_create_client(bot.uow(), 62, name="Carl", language="en")
     # Carl waits for a time on the 4th session's day: the cancel frees one for him.
@@ -141,7 +141,7 @@ async def test_cancel_one_session_and_move_another_keep_the_series(bot, maria):
 
 
 async def test_add_to_calendar_gives_every_session_of_the_series(bot):
-    series_id, ids = await book_weekly(bot, 61, "Ana")
+    _, ids = await book_weekly(bot, 61, "Ana")
     ana = bot.user(61, "Ana")
     await ana.send("/my")
     await ana.tap(0)
