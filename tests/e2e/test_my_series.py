@@ -19,7 +19,7 @@ from conversations import callbacks as cb
 from conversations.i18n import texts_for
 from conversations.reminders import send_reminders
 from core.clients import get_or_create_client
-from core.model import AppointmentStatus, SeriesBookedBy
+from core.model import AppointmentStatus, LateCancelPolicy, SeriesBookedBy
 from core.series import SeriesRequest
 from core.series_booking import book_series
 from core.waitlist import join_waitlist
@@ -98,6 +98,53 @@ async def test_cancel_this_and_all_later_from_my(bot, maria):
 
     await ana.send("/my")
     assert "2 left" in ana.last.text
+
+
+async def set_late_policy(bot, **settings):
+    async with bot.uow() as unit:
+        await unit.begin_write()
+        provider = await unit.providers.get(MARIA)
+        await unit.providers.update(dataclasses.replace(
+            provider, settings=dataclasses.replace(provider.settings, **settings)
+        ))
+        await unit.commit()
+
+
+async def ask_to_cancel_all_from_the_first(bot, ana):
+    bot.clock.now = FIRST - timedelta(hours=2)  # inside María's 12 hours' notice
+    await ana.send("/my")
+    await ana.tap(0)
+    await ana.tap(0)  # the first session
+    await ana.tap("❌ " + EN._("Cancel this and all later"))
+    question = ana.last.text
+    assert "(6 in all)" in question and question.count("⚠️") == 2  # the first, and the policy
+    assert "Less than 12 hours before the start: recorded as a late cancellation." in question
+
+
+async def test_late_sessions_are_recorded_late_and_the_provider_told_so(bot, maria):
+    _, ids = await book_weekly(bot, 61, "Ana")
+    ana = bot.user(61, "Ana")
+    await ask_to_cancel_all_from_the_first(bot, ana)
+    await ana.tap(EN._("Yes, cancel them"))
+    assert EN._("Those inside the minimum notice were recorded as late cancellations.") in ana.last.text
+    async with bot.uow() as unit:
+        late = [(await unit.appointments.get(i)).late_cancel for i in ids]
+    assert late == [True] + [False] * 5
+    (notice,) = maria.bot_messages
+    assert "late: inside your minimum notice" in notice.text and notice.text.count("•") == 6
+
+
+async def test_a_provider_who_refuses_late_cancels_is_quoted_and_nothing_changes(bot, maria):
+    await set_late_policy(bot, late_cancel_policy=LateCancelPolicy.REFUSE,
+                          late_cancel_message="Call me <at> 555 & ask")
+    _, ids = await book_weekly(bot, 61, "Ana")
+    ana = bot.user(61, "Ana")
+    await ask_to_cancel_all_from_the_first(bot, ana)
+    await ana.tap(EN._("Yes, cancel them"))
+    assert "it is too close to the start" in ana.last.text
+    assert "Call me <at> 555 & ask" in ana.last.text  # the provider's words, as typed
+    assert await statuses(bot, ids) == [AppointmentStatus.PENDING] * 6
+    assert maria.bot_messages == []
 
 
 async def test_a_foreign_client_cannot_open_or_cancel_the_series(bot, maria):
