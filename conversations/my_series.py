@@ -112,6 +112,8 @@ async def on_confirm_cancel_rest(update: Update, context: ContextTypes.DEFAULT_T
         await show(update, texts.late_cancel_refused(who.texts, exc.provider_message),
                    keyboards.after_booking(who.texts))
         return BROWSING
+    log.info("client %s cancelled %d sessions of series %s", who.client.id, len(cancelled),
+             cancelled[0].series_id)
     CANCELLATIONS.labels(by="client").inc(len(cancelled))
     late = any(a.late_cancel for a in cancelled)
     await show(update, my_series_views.cancelled_rest(who.texts, len(cancelled), late),
