@@ -35,9 +35,10 @@ def write_csv(data: dict[str, list[dict[str, Any]]], directory: Path) -> list[Pa
 _COLUMNS = {
     "providers": ["id", "name", "type", "timezone", "email", "address", "is_active", "created_at"],
     "appointment_types": ["id", "provider_id", "name", "duration_minutes", "price", "currency",
-                          "is_virtual", "max_participants", "is_active"],
+                          "is_virtual", "max_participants", "is_active", "allow_series",
+                          "max_series_occurrences"],
     "appointments": ["id", "provider_id", "type_id", "client_id", "client_name", "starts_at", "ends_at",
                      "status", "notes", "created_at", "cancelled_at", "cancelled_by", "cancel_reason",
-                     "late_cancel"],
+                     "late_cancel", "series_id"],
     "waitlist": ["id", "provider_id", "type_id", "client_id", "client_name", "date", "zone", "created_at"],
 }

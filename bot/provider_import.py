@@ -20,6 +20,8 @@ from bot.clock import utc_now
 from core.bounds import date_window
 from core.errors import InvalidProviderData
 from core.model import (
+    DEFAULT_MAX_SERIES_OCCURRENCES,
+    MAX_SERIES_OCCURRENCES,
     AppointmentType,
     NewProvider,
     OverrideKind,
@@ -29,7 +31,7 @@ from core.model import (
     ScheduleOverride,
     WeeklyInterval,
 )
-from core.providers import validate_new_provider
+from core.providers import MIN_SERIES, validate_new_provider
 
 
 class ProviderFileError(ValueError):
@@ -122,6 +124,11 @@ class _AppointmentType(_Model):
     currency: Annotated[str | None, BeforeValidator(_currency)] = None
     max_participants: int = Field(1, ge=1, le=10_000)
     is_active: bool = True
+    # Weekly series (issue #14): whether clients may book one, and how many sessions at most.
+    allow_series: bool = False
+    max_series_occurrences: int = Field(
+        DEFAULT_MAX_SERIES_OCCURRENCES, ge=MIN_SERIES, le=MAX_SERIES_OCCURRENCES
+    )
 
 
 class _Provider(_Model):
@@ -179,6 +186,8 @@ def parse_provider(data: Any) -> NewProvider:
                 currency=t.currency,
                 max_participants=t.max_participants,
                 is_active=t.is_active,
+                allow_series=t.allow_series,
+                max_series_occurrences=t.max_series_occurrences,
             )
             for t in parsed.appointment_types
         ),

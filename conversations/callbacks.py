@@ -396,3 +396,20 @@ from conversations.my_series_buttons import (  # noqa: E402,F401 - re-exported a
     MySeries,
     MySeriesPage,
 )
+
+# Weekly series, the provider's side: its buttons live in provider_series_buttons.py.
+from conversations.provider_series_buttons import (  # noqa: E402,F401 - re-exported as cb.…
+    ClientCard,
+    SeriesBook,
+    SeriesCancelFrom,
+    SeriesCancelNow,
+    SeriesDay,
+    SeriesDayPage,
+    SeriesDecision,
+    SeriesEvery,
+    SeriesForClient,
+    SeriesMonth,
+    SeriesPreview,
+    SeriesStart,
+    TypeSeries,
+)

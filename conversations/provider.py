@@ -26,6 +26,7 @@ from conversations.states import (
     TYPE_DURATION,
     TYPE_NAME,
     TYPE_PRICE,
+    TYPE_SERIES_MAX,
 )
 from conversations.wiring import on_button
 
@@ -62,6 +63,7 @@ def _routes() -> list[BaseHandler]:
         on_button(cb.TypeToggle, provider_types.on_type_toggle),
         on_button(cb.TypeEdit, provider_types.on_type_edit),
         on_button(cb.TypeMode, provider_types.on_type_mode),
+        on_button(cb.TypeSeries, provider_types.on_type_series),
         on_button(cb.CalendarMenu, provider_feeds.on_calendar_menu),
         on_button(cb.FeedAdd, provider_feeds.on_feed_add),
         on_button(cb.FeedRemove, provider_feeds.on_feed_remove),
@@ -84,6 +86,7 @@ TEXT_STEPS = {
     TYPE_DURATION: provider_types.on_type_duration,
     TYPE_PRICE: provider_types.on_type_price,
     TYPE_CAPACITY: provider_types.on_type_capacity,
+    TYPE_SERIES_MAX: provider_types.on_type_series_max,
     SETTING_TEXT: provider_settings.on_setting_text,
     FEED_URL: provider_feeds.on_feed_url,
     CALDAV_URL: provider_caldav.on_caldav_url,

@@ -10,12 +10,8 @@ the acting provider's answers "This menu has expired." and changes nothing.
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from babel.numbers import get_currency_precision, list_currencies
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
@@ -25,94 +21,40 @@ from conversations.i18n import Texts
 from conversations.markup import escape
 from conversations.provider_common import acting, provider_only
 from conversations.provider_parsing import ParseError
-from conversations.states import BROWSING, TYPE_CAPACITY, TYPE_DURATION, TYPE_NAME, TYPE_PRICE
+from conversations.states import (
+    BROWSING,
+    TYPE_CAPACITY,
+    TYPE_DURATION,
+    TYPE_NAME,
+    TYPE_PRICE,
+    TYPE_SERIES_MAX,
+)
+from conversations.type_parsing import (  # noqa: F401 - the parsers, used as provider_types.…
+    FREE,
+    FREE_WORDS,
+    MAX_SEATS,
+    NAME_MAX_CHARS,
+    clean_name,
+    default_currency,
+    parse_minutes,
+    parse_price,
+    parse_seats,
+    parse_sessions,
+)
 from core.errors import InvalidProviderData, NotFound
-from core.model import MAX_APPOINTMENT_MINUTES, AppointmentType
+from core.model import AppointmentType
 from core.provider_admin import add_appointment_type, provider_types, update_appointment_type
 
 DRAFT, EDIT = "type_draft", "type_edit"
-NAME_MAX_CHARS = 80
-MIN_MINUTES, MAX_MINUTES = 5, MAX_APPOINTMENT_MINUTES
-MAX_SEATS = 100
-FIELD_STATES = {"name": TYPE_NAME, "dur": TYPE_DURATION, "price": TYPE_PRICE, "cap": TYPE_CAPACITY}
-FIELDS = ("name", "dur", "price", "mode", "cap")  # TypeEdit.field; "mode" is chosen with buttons
-MODEL_FIELDS = {"name": "name", "dur": "duration_minutes", "cap": "max_participants"}
+FIELD_STATES = {"name": TYPE_NAME, "dur": TYPE_DURATION, "price": TYPE_PRICE, "cap": TYPE_CAPACITY,
+                "smax": TYPE_SERIES_MAX}
+# TypeEdit.field; "mode" is chosen with buttons; "smax" (sessions in a series) only edits.
+FIELDS = ("name", "dur", "price", "mode", "cap", "smax")
+MODEL_FIELDS = {"name": "name", "dur": "duration_minutes", "cap": "max_participants",
+                "smax": "max_series_occurrences"}
 # Each step of adding a type, the draft key it needs first, and the next step.
 NEEDS = {"name": None, "dur": "name", "price": "dur", "mode": "price", "cap": "mode"}
 NEXT = {"name": "dur", "dur": "price", "price": "mode", "mode": "cap", "cap": None}
-
-Price = tuple[Decimal | None, str | None]  # (amount, ISO 4217 code); (None, None) is free
-FREE: Price = (None, None)
-FREE_WORDS = frozenset({"free", "0", "бесплатно", "gratis", "gratuito"})
-CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "₽": "RUB"}
-_AMOUNT = r"([0-9]{1,7}(?:[.,][0-9]{1,2})?)"  # "1,000" is no price: too ambiguous
-_CODE = r"([A-Za-z]{3}|[€£₽])"
-_AMOUNT_FIRST = re.compile(rf"^{_AMOUNT}\s*{_CODE}?$")
-_CODE_FIRST = re.compile(rf"^{_CODE}\s*{_AMOUNT}$")
-_MINUTES = re.compile(r"^([0-9]{1,4})\s*(?:m|min|mins|minutes?|minutos?|мин|минут[аы]?)?\.?$")
-
-
-@cache
-def _currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
-
-
-def parse_price(
-    text: str, default_currency: str | None = None, free_words: frozenset[str] = FREE_WORDS
-) -> Price | ParseError:
-    """``60 EUR``, ``35,50 eur``, ``EUR 60``, ``60€`` → (amount, code); free or zero → FREE.
-
-    A bare number takes ``default_currency``. ``ParseError.code``: "form" (not a price),
-    "no_currency" (bare number, no default), "currency" (not ISO 4217), "decimals" (9.5 JPY).
-    """
-    raw = " ".join(text.split())
-    if raw.casefold() in free_words:
-        return FREE
-    if match := _AMOUNT_FIRST.match(raw):
-        amount_text, code = match.group(1), match.group(2)
-    elif match := _CODE_FIRST.match(raw):
-        code, amount_text = match.group(1), match.group(2)
-    else:
-        return ParseError("form", raw)
-    amount = Decimal(amount_text.replace(",", "."))
-    currency = CURRENCY_SIGNS.get(code, code.upper()) if code else default_currency
-    if currency and currency not in _currencies():
-        return ParseError("currency", currency)
-    if amount == 0:
-        return FREE
-    if not currency:
-        return ParseError("no_currency", amount_text)
-    if amount % (Decimal(10) ** -get_currency_precision(currency)):
-        return ParseError("decimals", currency)
-    return amount, currency
-
-
-def parse_minutes(text: str) -> int | None:
-    """A whole number of minutes from 5 to 1440 ("45", "45 min"); ``None`` otherwise."""
-    match = _MINUTES.match(" ".join(text.split()).casefold())
-    minutes = int(match.group(1)) if match else 0
-    return minutes if MIN_MINUTES <= minutes <= MAX_MINUTES else None
-
-
-def parse_seats(text: str) -> int | None:
-    """How many clients at once: a whole number from 1 to 100; ``None`` otherwise."""
-    text = text.strip()
-    seats = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else 0
-    return seats if 1 <= seats <= MAX_SEATS else None
-
-
-def clean_name(text: str) -> str | None:
-    """A type's name with its spaces tidied, 1 to 80 characters; ``None`` otherwise."""
-    name = " ".join(text.split())
-    return name if 1 <= len(name) <= NAME_MAX_CHARS else None
-
-
-def default_currency(types: list[AppointmentType], type_id: int | None = None) -> str | None:
-    """What a bare number means: type ``type_id``'s currency, else the latest priced type's."""
-    priced = sorted((a for a in types if a.currency and a.price is not None),
-                    key=lambda a: a.id or 0)
-    chosen = [a for a in priced if a.id == type_id] or priced
-    return chosen[-1].currency if chosen else None
 
 
 def _button(text: str, callback: cb.Callback) -> InlineKeyboardButton:
@@ -131,17 +73,24 @@ def _value(t: Texts, appt_type: AppointmentType, field: str) -> str:
         return t.format_price(appt_type.price, appt_type.currency)
     if field == "mode":
         return t._("Video call") if appt_type.is_virtual else t._("In person")
+    if field == "smax":
+        return str(appt_type.max_series_occurrences)
     return str(appt_type.max_participants)
 
 
 def type_screen(t: Texts, appt_type: AppointmentType) -> tuple[str, InlineKeyboardMarkup]:
     labels = {"name": t._("Name"), "dur": t._("Duration"), "price": t._("Price"),
-              "mode": t._("Video call or in person"), "cap": t._("Group size")}
+              "mode": t._("Video call or in person"), "cap": t._("Group size"),
+              "smax": t._("Sessions in a series")}
+    allowed = appt_type.allow_series
     lines = [
         f"<b>{_value(t, appt_type, 'name')}</b>",
         *(f"{labels[f]}: {_value(t, appt_type, f)}" for f in ("dur", "price", "cap")),
         _value(t, appt_type, "mode"),
         ("✅ " + t._("bookable")) if appt_type.is_active else ("⏸ " + t._("not bookable")),
+        "🔁 " + t._("Clients may book a weekly series: {state}").format(
+            state=t._("on") if allowed else t._("off")),
+        t._("Maximum sessions in a series: {n}").format(n=appt_type.max_series_occurrences),
     ]
     tid = appt_type.id or 0
     edit = {f: _button("✏️ " + labels[f], cb.TypeEdit(tid, f)) for f in FIELDS}
@@ -149,6 +98,8 @@ def type_screen(t: Texts, appt_type: AppointmentType) -> tuple[str, InlineKeyboa
         [edit["name"], edit["dur"]],
         [edit["price"], edit["cap"]],
         [edit["mode"]],
+        [_button("🔁 " + (t._("Stop weekly series") if allowed else t._("Allow weekly series")),
+                 cb.TypeSeries(tid, not allowed)), edit["smax"]],
         [_button(t._("Deactivate") if appt_type.is_active else t._("Reactivate"),
                  cb.TypeToggle(tid, not appt_type.is_active))],
         [_button("« " + t._("Back"), cb.TypesMenu())],
@@ -171,6 +122,7 @@ def _prompt(t: Texts, field: str, currency: str | None = None) -> str:
         "dur": t._("How many minutes does it last? (5 to 1440, e.g. 30)"),
         "price": t._("What does it cost? (e.g. 60 EUR, 35.50 EUR, or free)"),
         "cap": t._("How many clients at once? (1 for one-to-one, up to 100)"),
+        "smax": t._("How many sessions may a weekly series have at most? (2 to 52, e.g. 12)"),
     }[field]
     if field == "price" and currency:
         prompt += "\n" + t._("A number alone means {currency}.").format(currency=currency)
@@ -187,6 +139,8 @@ def _problem(t: Texts, field: str, error: ParseError | None, typed: str) -> str:
             detail=detail)
     if field == "cap":
         return t._("“{detail}” is not a whole number from 1 to 100.").format(detail=detail)
+    if field == "smax":
+        return t._("“{detail}” is not a whole number from 2 to 52.").format(detail=detail)
     reasons = {
         "no_currency": t._("Which currency is “{detail}” in? Add its code, like EUR."),
         "currency": t._(
@@ -279,6 +233,8 @@ async def _step(update: Update, context: ContextTypes.DEFAULT_TYPE, field: str, 
             return await _save(update, context, edit[0], price=value[0], currency=value[1])
         return await _save(update, context, edit[0], **{MODEL_FIELDS[field]: value})
     draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
+    if field not in NEEDS:  # a field that is only edited, and its edit is gone
+        return await _expired(update, context)
     needed = NEEDS[field]
     if draft is None or (needed is not None and needed not in draft):
         return await _expired(update, context)
@@ -397,3 +353,18 @@ async def on_type_capacity(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if seats is None:
         return await _again(update, context, "cap")
     return await _step(update, context, "cap", seats)
+
+
+@provider_only
+async def on_type_series(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    button = pressed(update, cb.TypeSeries)
+    await answer(update)
+    return await _save(update, context, button.type_id, allow_series=button.allow)
+
+
+@provider_only
+async def on_type_series_max(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    sessions = parse_sessions(_typed(update))
+    if sessions is None:
+        return await _again(update, context, "smax")
+    return await _step(update, context, "smax", sessions)

@@ -6,12 +6,14 @@ from core.errors import InvalidProviderData
 from core.localtime import UnknownTimeZone, zone
 from core.model import (
     MAX_APPOINTMENT_MINUTES,
+    MAX_SERIES_OCCURRENCES,
     AppointmentType,
     NewProvider,
     OverrideKind,
     Provider,
 )
 from core.ports import UnitOfWork
+from core.series import MIN_OCCURRENCES as MIN_SERIES
 
 
 def validate_new_provider(new: NewProvider) -> None:
@@ -64,6 +66,14 @@ def validate_appointment_type(appt_type: AppointmentType, where: str = "type") -
             raise InvalidProviderData(f"{where}.price: must not be negative")
         if not appt_type.currency:
             raise InvalidProviderData(f"{where}.currency: needed with a price (e.g. EUR)")
+    if not isinstance(appt_type.allow_series, bool):
+        raise InvalidProviderData(f"{where}.allow_series: must be true or false")
+    most = appt_type.max_series_occurrences
+    if isinstance(most, bool) or not isinstance(most, int) or not MIN_SERIES <= most <= MAX_SERIES_OCCURRENCES:
+        raise InvalidProviderData(
+            f"{where}.max_series_occurrences: must be a whole number from {MIN_SERIES} to "
+            f"{MAX_SERIES_OCCURRENCES}"
+        )
 
 
 async def register_provider(

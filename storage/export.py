@@ -47,6 +47,7 @@ async def snapshot(unit: SqlUnitOfWork, provider_id: int | None = None) -> dict[
             AppointmentTypeRow.id, AppointmentTypeRow.provider_id, AppointmentTypeRow.name,
             AppointmentTypeRow.duration_minutes, AppointmentTypeRow.price, AppointmentTypeRow.currency,
             AppointmentTypeRow.is_virtual, AppointmentTypeRow.max_participants, AppointmentTypeRow.is_active,
+            AppointmentTypeRow.allow_series, AppointmentTypeRow.max_series_occurrences,
         ).where(mine(AppointmentTypeRow.provider_id)).order_by(AppointmentTypeRow.id)
     )
     appointments = await session.execute(
@@ -55,7 +56,7 @@ async def snapshot(unit: SqlUnitOfWork, provider_id: int | None = None) -> dict[
             ClientRow.name.label("client_name"), AppointmentRow.starts_at, AppointmentRow.ends_at,
             AppointmentRow.status, AppointmentRow.notes, AppointmentRow.created_at,
             AppointmentRow.cancelled_at, AppointmentRow.cancelled_by, AppointmentRow.cancel_reason,
-            AppointmentRow.late_cancel,
+            AppointmentRow.late_cancel, AppointmentRow.series_id,
         )
         .join(ClientRow, ClientRow.id == AppointmentRow.client_id)
         .where(mine(AppointmentRow.provider_id))

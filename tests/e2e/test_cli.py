@@ -294,16 +294,30 @@ def test_export_writes_json_and_csv_of_providers_appointments_and_waitlist(cli, 
     (appointment,) = document["appointments"]
     assert appointment["starts_at"] == start and appointment["notes"] == "Ünïcode, \"quotes\""
     assert document["appointment_types"][0]["price"] is not None
+    assert appointment["series_id"] is None  # a single booking
+    assert {(t["allow_series"], t["max_series_occurrences"]) for t in document["appointment_types"]} == {
+        (False, 12)
+    }
+    series = cli.json("book", "--provider", str(provider), "--type", str(consultation), "--client", "77",
+                      "--start", start.replace("2026-12-07", "2026-12-14"), "--every-weeks", "1",
+                      "--count", "2", "--now", NOW)
+    cli.json("export", "--out", str(tmp_path / "again.json"))
+    document = json.loads((tmp_path / "again.json").read_text("utf-8"))
+    assert [a["series_id"] for a in document["appointments"]] == [None, series["series_id"],
+                                                                  series["series_id"]]
 
     summary = cli.json("export", "--format", "csv", "--out", str(tmp_path / "csv"))
     assert sorted(Path(f).name for f in summary["files"]) == [
         "appointment_types.csv", "appointments.csv", "providers.csv", "waitlist.csv",
     ]
     with (tmp_path / "csv" / "appointments.csv").open(encoding="utf-8-sig", newline="") as handle:
-        (row,) = list(csv.DictReader(handle))
+        row, *series_rows = list(csv.DictReader(handle))
+    assert [r["series_id"] for r in series_rows] == [str(series["series_id"])] * 2
     assert row["notes"] == "Ünïcode, \"quotes\"" and row["status"] == "CONFIRMED"
     with (tmp_path / "csv" / "waitlist.csv").open(encoding="utf-8-sig") as handle:
         assert handle.read().startswith("id,provider_id,type_id,client_id")  # header even when empty
+    with (tmp_path / "csv" / "appointment_types.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.DictReader(handle))[0]["max_series_occurrences"] == "12"
 
 
 def test_export_of_an_unknown_provider_or_to_an_unwritable_place_is_exit_2(cli, imported, tmp_path):

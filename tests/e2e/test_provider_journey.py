@@ -105,7 +105,7 @@ async def test_another_provider_cannot_touch_a_colleagues_appointments(bot):
     forged = [
         cb.ProviderConfirm(1), cb.ProviderDecline(1), cb.ProviderCancel(1), cb.ProviderComplete(1),
         cb.ProviderNoShow(1), cb.AgendaEntry(1), cb.ClientBlockToggle(1, True), cb.Unblock(1),
-        cb.TypeToggle(1, False), cb.TypeEntry(1),
+        cb.TypeToggle(1, False), cb.TypeEntry(1), cb.TypeSeries(1, True),
     ]
     for intruder in (mark, tom):
         for button in forged:
@@ -115,7 +115,7 @@ async def test_another_provider_cannot_touch_a_colleagues_appointments(bot):
         consultation = await unit.providers.appointment_type(1)
         blocked = await unit.providers.blocked_client_ids(1)
     assert appointment.status is AppointmentStatus.CONFIRMED
-    assert consultation.is_active and not blocked
+    assert consultation.is_active and not consultation.allow_series and not blocked
     assert not bot.standin.open_callback_queries
     assert lena.last is not None
 

@@ -85,6 +85,19 @@ EXAMPLES = [
     cb.MySeriesPage(BIG, BIG),
     cb.AskCancelRest(BIG),
     cb.ConfirmCancelRest(BIG),
+    cb.TypeSeries(BIG, True),
+    cb.SeriesCancelFrom(BIG),
+    cb.SeriesCancelNow(BIG),
+    cb.ClientCard(BIG),
+    cb.SeriesForClient(BIG),
+    cb.SeriesMonth(BIG, BIG, 2026, 12),
+    cb.SeriesDay(BIG, BIG, date(2026, 12, 31)),
+    cb.SeriesDayPage(BIG, BIG, date(2026, 12, 31), BIG),
+    cb.SeriesStart(BIG, BIG, START),
+    cb.SeriesEvery(BIG, BIG, START, 4),
+    cb.SeriesPreview(BIG, BIG, START, 4, 52),
+    cb.SeriesBook(BIG, BIG, datetime(2099, 12, 31, 23, 0, tzinfo=UTC), 4, 52, "0123456789"),
+    cb.SeriesDecision(BIG, False),
 ]
 
 

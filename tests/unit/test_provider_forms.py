@@ -28,7 +28,12 @@ from conversations.provider_types import (
     parse_minutes,
     parse_price,
     parse_seats,
+    parse_sessions,
+    type_screen,
 )
+from conversations.i18n import texts_for
+from core.errors import InvalidProviderData
+from core.providers import validate_appointment_type
 from core.model import AppointmentType, LateCancelPolicy, Provider, ProviderSettings, ProviderType
 from core.provider_admin import SETTING_RANGES
 
@@ -145,6 +150,45 @@ def test_the_default_currency_is_the_edited_types_else_the_latest_priced_one():
 def test_every_type_field_button_fits_the_callback_codec():
     for field in FIELDS:
         assert cb.decode(cb.encode(cb.TypeEdit(123456, field))) == cb.TypeEdit(123456, field)
+
+
+@pytest.mark.parametrize(("text", "sessions"), [("2", 2), (" 12 ", 12), ("52", 52)])
+def test_sessions_in_a_series(text, sessions):
+    assert parse_sessions(text) == sessions
+
+
+@pytest.mark.parametrize("text", ["1", "0", "53", "100", "12.5", "-3", "twelve", "１２", ""])
+def test_what_is_not_a_number_of_sessions(text):
+    assert parse_sessions(text) is None
+
+
+def test_the_type_screen_shows_and_toggles_the_weekly_series_setting():
+    t = texts_for("en")
+    off = AppointmentType(7, 1, "Tutoring", 60)
+    text, markup = type_screen(t, off)
+    assert "Clients may book a weekly series: off" in text
+    assert "Maximum sessions in a series: 12" in text
+    buttons = {b.text: cb.decode(b.callback_data) for row in markup.inline_keyboard for b in row}
+    assert buttons["🔁 Allow weekly series"] == cb.TypeSeries(7, True)
+    assert buttons["✏️ Sessions in a series"] == cb.TypeEdit(7, "smax")
+    on = replace(off, allow_series=True, max_series_occurrences=40)
+    text, markup = type_screen(t, on)
+    assert "Clients may book a weekly series: on" in text and "in a series: 40" in text
+    buttons = {b.text: cb.decode(b.callback_data) for row in markup.inline_keyboard for b in row}
+    assert buttons["🔁 Stop weekly series"] == cb.TypeSeries(7, False)
+
+
+@pytest.mark.parametrize("most", [1, 53, 0, True, "12"])
+def test_the_series_maximum_outside_2_to_52_is_refused(most):
+    with pytest.raises(InvalidProviderData, match="max_series_occurrences"):
+        validate_appointment_type(AppointmentType(7, 1, "Tutoring", 60, max_series_occurrences=most))
+
+
+def test_allow_series_must_be_a_boolean():
+    with pytest.raises(InvalidProviderData, match="allow_series"):
+        validate_appointment_type(AppointmentType(7, 1, "Tutoring", 60, allow_series="yes"))
+    validate_appointment_type(AppointmentType(7, 1, "Tutoring", 60, allow_series=True,
+                                              max_series_occurrences=52))
 
 
 # ---------------------------------------------------------------------------- /settings

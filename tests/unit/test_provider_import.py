@@ -125,6 +125,17 @@ BAD_FIELDS = {
         _set("appointment_types", 2, "max_participants", 0),
         "appointment_types[2].max_participants",
     ),
+    "series maximum 1": (
+        _set("appointment_types", 0, "max_series_occurrences", 1),
+        "appointment_types[0].max_series_occurrences",
+    ),
+    "series maximum 53": (
+        _set("appointment_types", 1, "max_series_occurrences", 53),
+        "appointment_types[1].max_series_occurrences",
+    ),
+    "allow series maybe": (
+        _set("appointment_types", 0, "allow_series", "maybe"), "appointment_types[0].allow_series"
+    ),
     "negative buffer": (
         _set("settings", "buffer_minutes_between_appointments", -5),
         "settings.buffer_minutes_between_appointments",
@@ -176,3 +187,12 @@ def test_a_file_that_does_not_exist_is_refused_with_its_path(tmp_path):
     with pytest.raises(ProviderFileError, match="cannot read the file") as refused:
         read_provider_file(missing)
     assert str(missing) in str(refused.value)
+
+
+def test_weekly_series_settings_are_optional_and_read_when_given(example):
+    plain = parse_provider(example).appointment_types[0]
+    assert (plain.allow_series, plain.max_series_occurrences) == (False, 12)
+    example["appointment_types"][0]["allow_series"] = True
+    example["appointment_types"][0]["max_series_occurrences"] = 26
+    weekly = parse_provider(example).appointment_types[0]
+    assert (weekly.allow_series, weekly.max_series_occurrences) == (True, 26)
