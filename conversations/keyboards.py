@@ -315,6 +315,7 @@ def _agenda_label(t: Texts, item: AgendaItem, provider: Provider, with_date: boo
     """"09:00 Anna · Check-up ⏳": plain text, so "&" reads "&", never "&amp;"."""
     a = item.appointment
     pending = " ⏳" if a.status is AppointmentStatus.PENDING else ""
+    pending += " 🔁" if a.series_id is not None else ""  # a session of a weekly series
     if with_date:  # a week's buttons: which day, too
         when = t.format_datetime(a.start, provider.timezone, "short")
     else:

@@ -12,6 +12,7 @@ from conversations import (
     provider_calendar,
     provider_feeds,
     provider_onboarding,
+    provider_series_agenda,
     provider_settings,
     provider_types,
 )
@@ -21,6 +22,7 @@ from conversations.states import (
     CALDAV_USER,
     FEED_URL,
     PROVIDER_CANCEL_REASON,
+    SERIES_CANCEL_REASON,
     SETTING_TEXT,
     TYPE_CAPACITY,
     TYPE_DURATION,
@@ -53,6 +55,8 @@ def _routes() -> list[BaseHandler]:
         on_button(cb.ProviderCancel, provider_agenda.on_cancel),
         on_button(cb.ProviderComplete, provider_agenda.on_complete),
         on_button(cb.ProviderNoShow, provider_agenda.on_no_show),
+        on_button(cb.SeriesCancelFrom, provider_series_agenda.on_series_cancel_from),
+        on_button(cb.SeriesCancelNow, provider_series_agenda.on_series_cancel_now),
         on_button(cb.ClientList, provider_agenda.on_client_list),
         on_button(cb.ClientBlockToggle, provider_agenda.on_client_block),
         on_button(cb.SettingsMenu, provider_settings.on_settings_menu),
@@ -82,6 +86,7 @@ def routes() -> list[BaseHandler]:
 #: What a typed message means in each provider text step.
 TEXT_STEPS = {
     PROVIDER_CANCEL_REASON: provider_agenda.on_cancel_reason,
+    SERIES_CANCEL_REASON: provider_series_agenda.on_series_cancel_reason,
     TYPE_NAME: provider_types.on_type_name,
     TYPE_DURATION: provider_types.on_type_duration,
     TYPE_PRICE: provider_types.on_type_price,

@@ -11,6 +11,7 @@ from conversations import callbacks as cb
 from conversations import keyboards, waitlist_offers
 from conversations.metrics import CANCELLATIONS
 from conversations import notifications
+from conversations import provider_series_views as series_views
 from conversations import provider_texts as ptexts
 from conversations.bounds_texts import out_of_range, parse_refusal
 from conversations.common import answer, pressed, services, show
@@ -19,6 +20,7 @@ from conversations.provider_parsing import ParseError, parse_agenda_period
 from conversations.states import BROWSING, PROVIDER_CANCEL_REASON
 from core.agenda import agenda, agenda_item, clients_of, set_client_blocked, waiting_count
 from core.bounds import date_window, in_window
+from core.provider_series import series_position
 from core.booking import (
     cancel_appointment,
     complete_appointment,
@@ -91,6 +93,8 @@ def _entry_keyboard(context: ContextTypes.DEFAULT_TYPE, item: AgendaItem, blocke
         ])
     if a.is_active and a.start > now:
         rows.append([_button("❌ " + t._("Cancel with a reason"), cb.ProviderCancel(a.id))])  # type: ignore[arg-type]
+        if a.series_id is not None:
+            rows.append([series_views.series_cancel_button(t, a.id)])  # type: ignore[arg-type]
     if a.is_active and a.start <= now:
         rows.append([
             _button("✔️ " + t._("Completed"), cb.ProviderComplete(a.id)),  # type: ignore[arg-type]
@@ -112,7 +116,10 @@ async def _show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE, appoin
         return
     async with services(context).uow() as unit:
         blocked = item.client.id in await unit.providers.blocked_client_ids(who.provider.id)  # type: ignore[arg-type]
-    await show(update, ptexts.agenda_entry(who.texts, item, who.provider), _entry_keyboard(context, item, blocked))
+    place = await series_position(services(context).uow(), who.provider.id, appointment_id)  # type: ignore[arg-type]
+    in_series = None if place is None else (place.number, place.booked)
+    await show(update, ptexts.agenda_entry(who.texts, item, who.provider, in_series),
+               _entry_keyboard(context, item, blocked))
 
 
 @provider_only

@@ -39,8 +39,9 @@ def client_name(t: Texts, item: AgendaItem, limit: int = NAME_LIMIT) -> str:
 def agenda_line(t: Texts, item: AgendaItem, provider: Provider) -> str:
     a = item.appointment
     flag = " ⚠️" + t._("late") if a.late_cancel else ""
+    weekly = " 🔁" if a.series_id is not None else ""  # one session of a weekly series
     return (
-        f"{t.format_time(a.start, provider.timezone)} {client_name(t, item, LIST_NAME_LIMIT)} — "
+        f"{t.format_time(a.start, provider.timezone)}{weekly} {client_name(t, item, LIST_NAME_LIMIT)} — "
         f"{escape(item.appt_type.name, LIST_NAME_LIMIT)} ({status_name(t, a.status)}{flag})"
     )
 
@@ -93,13 +94,19 @@ def _local_day(appointment: Appointment, provider: Provider) -> date:
     return local_date(appointment.start, zone(provider.timezone))
 
 
-def agenda_entry(t: Texts, item: AgendaItem, provider: Provider) -> str:
+def agenda_entry(
+    t: Texts, item: AgendaItem, provider: Provider, in_series: tuple[int, int] | None = None
+) -> str:
+    """One appointment; ``in_series``: it is session n of the m booked in its weekly series."""
     a = item.appointment
     lines = [
         f"<b>{client_name(t, item)}</b> — {escape(item.appt_type.name)}",
         t.format_datetime(a.start, provider.timezone, "full"),
         t._("Status: {status}").format(status=status_name(t, a.status)),
     ]
+    if in_series is not None:
+        lines.append("🔁 " + t._("Part of a weekly series ({n} of {m})").format(
+            n=in_series[0], m=in_series[1]))
     if a.notes:
         lines.append(t._("Client's note: {note}").format(note=escape(a.notes, NOTE_LIMIT)))
     if a.cancel_reason:

@@ -41,6 +41,7 @@ STEP_DRAFTS = (
     "note_for", "cancel_reason_for",  # client: a booking note, a cancellation reason
     "series_until_for",  # client: the series whose last date is typed (series_draft.UNTIL_FOR)
     "provider_cancel",  # provider: the appointment a typed reason cancels
+    "series_cancel",  # provider: the appointment whose series a typed reason cancels from its date
     "setting_text", "type_draft", "type_edit",  # provider: a setting, a new or edited type
     "caldav_url", "caldav_user",  # provider: connecting a CalDAV calendar (never the password)
 )  # fmt: skip

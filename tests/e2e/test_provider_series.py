@@ -5,13 +5,20 @@ The clock stands at Wednesday 2026-11-25 12:00 UTC; Lena works in Europe/Berlin.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from conversations import callbacks as cb
 from conversations.i18n import texts_for
+from core.model import AppointmentStatus, SeriesBookedBy
+from core.series import SeriesRequest
+from core.series_booking import book_series
 from tests.e2e.test_provider_journey import lena_with_hours_and_a_type
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 EN = texts_for("en")
+MONDAY_0900 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
 
 
 async def _check_up(bot):
@@ -40,3 +47,77 @@ async def test_the_provider_lets_clients_book_a_type_as_a_weekly_series(bot):
 
     await lena.tap("🔁 Stop weekly series")
     assert not (await _check_up(bot)).allow_series
+
+
+async def _lena(bot):
+    async with bot.uow() as unit:
+        (offer,) = [p for p in await unit.providers.offers() if p.provider.name == "Dr. Lena Vogel"]
+    return offer.provider
+
+
+async def _weekly_series_for(bot, client_user, weeks, first=MONDAY_0900):
+    """``weeks`` Mondays at 09:00 Berlin for the client, booked as the command line does."""
+    await client_user.send("/start")
+    provider, check_up = await _lena(bot), await _check_up(bot)
+    async with bot.uow() as unit:
+        client = await unit.clients.by_telegram_id(client_user.id)
+    outcome = await book_series(
+        bot.uow(), provider_id=provider.id, type_id=check_up.id, client_id=client.id,
+        request=SeriesRequest(first, every_weeks=1, count=weeks), now=bot.clock.now,
+        by=SeriesBookedBy.SYSTEM,
+    )
+    assert len(outcome.appointments) == weeks
+    return outcome
+
+
+async def test_the_provider_cancels_a_series_from_the_third_sessions_date_and_the_client_hears_once(bot):
+    lena = await lena_with_hours_and_a_type(bot)
+    tom = bot.user(731, "Tom")
+    outcome = await _weekly_series_for(bot, tom, 6)
+    ids = [a.id for a in outcome.appointments]
+
+    await lena.send("/agenda 2026-12-14")  # the third Monday
+    assert "🔁" in lena.last.text
+    await lena.tap(0)
+    assert "Part of a weekly series (3 of 6)" in lena.last.text
+    await lena.tap("🔁 Cancel the series from this date")
+    question = lena.last.text
+    assert "Cancel these 4 sessions of Tom's weekly series (Check-up)?" in question
+    assert question.count("•") == 4 and "Dec 14, 2026" in question and "Jan 4, 2027" in question
+
+    told_before = len(tom.bot_messages)
+    await lena.send("I am moving to another city")
+    assert lena.last.text == EN.ngettext(
+        "Cancelled {n} session of the series; the client was told.",
+        "Cancelled {n} sessions of the series; the client was told.", 4).format(n=4)
+    async with bot.uow() as unit:
+        statuses = [(await unit.appointments.get(i)).status for i in ids]
+    assert statuses == [AppointmentStatus.CONFIRMED] * 2 + [AppointmentStatus.CANCELLED] * 4
+    (notice,) = tom.bot_messages[told_before:]
+    assert "Dr. Lena Vogel cancelled these sessions of your series" in notice.text
+    assert notice.text.count("•") == 4 and "I am moving to another city" in notice.text
+
+    # The first two sessions stay; their entries still offer to cancel what is left.
+    await lena.send("/agenda 2026-12-14")
+    assert not [t for t in lena.last.button_texts if "Tom" in t]  # cancelled ones are not listed
+
+
+async def test_a_series_cancel_without_a_reason_and_a_foreign_tap_changes_nothing_of_others(bot):
+    lena = await lena_with_hours_and_a_type(bot)
+    tom = bot.user(732, "Tom")
+    outcome = await _weekly_series_for(bot, tom, 3)
+    mark = bot.user(733, "Mark")
+    await mark.send("/start")
+    await mark.tap_data(cb.encode(cb.SeriesCancelFrom(outcome.appointments[0].id)), mark.last.message_id)
+    await mark.tap_data(cb.encode(cb.SeriesCancelNow(outcome.appointments[0].id)), mark.last.message_id)
+    async with bot.uow() as unit:
+        assert all([(await unit.appointments.get(a.id)).is_active for a in outcome.appointments])
+
+    await lena.send("/agenda 2026-12-07")
+    await lena.tap(0)
+    await lena.tap("🔁 Cancel the series from this date")
+    await lena.tap("❌ Cancel them without a reason")
+    async with bot.uow() as unit:
+        active = [(await unit.appointments.get(a.id)).is_active for a in outcome.appointments]
+    assert active == [True, False, False]
+    assert "Reason" not in tom.last.text and tom.last.text.count("•") == 2

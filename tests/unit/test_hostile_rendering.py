@@ -31,6 +31,7 @@ from conversations import (
     my_appointments,
     my_series_views,
     privacy,
+    provider_series_views,
     provider_texts,
     provider_types,
     refusals,
@@ -83,6 +84,7 @@ MODULES: tuple[ModuleType, ...] = (
     texts, provider_texts, keyboards, waitlist_views, digest, my_appointments, timezones,
     privacy, refusals, provider_types, feed_views, caldav_views, calendar_reasons, series_texts,
     series_client_views, my_series_views,
+    provider_series_views,
 )
 #: Public functions of those modules that build no message or keyboard.
 NOT_BUILDERS = {
@@ -286,6 +288,7 @@ class World:
             "has_times": lambda: True, "taken": lambda: True, "pending": lambda: True,
             "problem": lambda: UntilProblem.TOO_MANY, "latest": lambda: DAY + timedelta(weeks=51),
             "unreadable": lambda: ParseError(BAD_DATE, h),
+            "in_series": lambda: (52, 52),
         }
         if name not in table:
             raise AssertionError(f"{builder}: no hostile value for parameter {name!r}; add one here")
