@@ -324,16 +324,12 @@ def _agenda_label(t: Texts, item: AgendaItem, provider: Provider, with_date: boo
 
 
 def client_list(t: Texts, clients: Sequence[tuple[Client, bool]], page: int = 0) -> InlineKeyboardMarkup:
-    """/clients: one block/unblock button per client (🚫 blocked), paged."""
+    """/clients: one button per client (🚫 blocked) opening their card, paged."""
     shown = page_of(clients, page, CLIENTS_PER_PAGE)
     rows = []
     for client, blocked in shown.items:
         name = client.name or t._("Client #{id}").format(id=client.id)
-        action = t._("unblock") if blocked else t._("block")
-        # A long name is cut on its own, so that the action after it stays readable.
-        name = markup.label(name, markup.LABEL_LIMIT - 20)
-        text = f"{'🚫 ' if blocked else ''}{name} — {action}"
-        rows.append([_button(text, cb.ClientBlockToggle(client.id, not blocked))])  # type: ignore[arg-type]
+        rows.append([_button(f"{'🚫 ' if blocked else ''}{name}", cb.ClientCard(client.id))])  # type: ignore[arg-type]
     if shown.count > 1:
         rows.append(_pager(shown, cb.ClientList))
     return InlineKeyboardMarkup(rows)

@@ -51,9 +51,10 @@ class ClientCard(Callback):
 @button("zd")
 @dataclass(frozen=True)
 class SeriesForClient(Callback):
-    """Book a weekly series for ``client``: which type."""
+    """Book a weekly series for ``client``: which type (page ``page`` of the types)."""
 
     client: int
+    page: int = 0
 
 
 @button("ze")

@@ -7,6 +7,8 @@ or client exactly like a missing one (:class:`NotFound`). Pure: no Telegram, no 
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -97,6 +99,13 @@ async def client_card(uow: UnitOfWork, provider_id: int, client_id: int) -> tupl
     return clients[client_id], blocked
 
 
+def fingerprint(starts: Sequence[datetime | None]) -> str:
+    """A short digest of the starts a preview offers to book (None: not booked), carried
+    by its button: the tap books only if the series still offers exactly these."""
+    text = ";".join("-" if s is None else require_utc(s, "start").isoformat() for s in starts)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 async def _pending_series(
     uow: UnitOfWork, series_id: int, provider_id: int, now: datetime
 ) -> tuple[AppointmentSeries, list[Appointment]]:
@@ -152,6 +161,7 @@ __all__ = [
     "client_card",
     "confirm_series",
     "decline_series",
+    "fingerprint",
     "position_in_series",
     "series_position",
     "series_rest",

@@ -40,12 +40,13 @@ class Row:
     end: datetime
     status: str
     seat_group: str | None
+    series_id: int | None = None  # a session of a weekly series (issue #14)
 
 
 async def appointments(engine: AsyncEngine) -> dict[int, Row]:
     query = text(
         "SELECT a.id, a.provider_id, c.telegram_user_id, p.telegram_user_id, a.client_id, "
-        "a.starts_at, a.ends_at, a.status, a.seat_group FROM appointments a "
+        "a.starts_at, a.ends_at, a.status, a.seat_group, a.series_id FROM appointments a "
         "LEFT JOIN clients c ON c.id = a.client_id LEFT JOIN providers p ON p.id = a.provider_id"
     )
     async with engine.connect() as connection:
@@ -97,7 +98,7 @@ def unexplained(
                 problems.append(f"#{appointment_id} appeared ({now.status}, client {now.client_tg}, "
                                 f"provider {now.provider_id}) without a booking tap by its client")
         elif (was.status, was.start, was.end) != (now.status, now.start, now.end) and not any(
-            _explains(m, was) for m in moves
+            _explains(m, was) or _explains_series(m, was, before) for m in moves
         ):
             problems.append(f"#{appointment_id} {was.status} {was.start:%F %R} -> {now.status} "
                             f"{now.start:%F %R} without its confirming tap")
@@ -113,7 +114,25 @@ def _runs(move: Move, row: Row) -> bool:
 
 
 def _creates(move: Move, row: Row) -> bool:
+    if isinstance(move.button, cb.SeriesBook):  # the provider books a series for their client
+        return move.button.client == row.client_id and _runs(move, row)
     return isinstance(move.button, (cb.ConfirmBooking, cb.ClaimOffer)) and row.client_tg == move.actor
+
+
+def _explains_series(move: Move, row: Row, before: dict[int, Row]) -> bool:
+    """A session of a weekly series changed by what its provider did to the whole series:
+    cancelling it from a date (typed reason or "without a reason"), confirming or
+    declining it all."""
+    if row.series_id is None or not _runs(move, row):
+        return False
+    button = move.button
+    if isinstance(button, cb.SeriesDecision):
+        return button.series == row.series_id
+    tapped = button.appointment if isinstance(button, cb.SeriesCancelNow) else None
+    if move.typed and move.reason_for is not None and move.reason_for[0] == "series":
+        tapped = move.reason_for[1]
+    origin = before.get(tapped) if tapped is not None else None
+    return origin is not None and origin.series_id == row.series_id
 
 
 def _is_forget_me(move: Move, row: Row) -> bool:
@@ -156,6 +175,8 @@ def asks_for_reason(button: cb.Callback | None) -> tuple[str, int] | None:
         return ("client", button.appointment)
     if isinstance(button, cb.ProviderCancel):
         return ("provider", button.appointment)
+    if isinstance(button, cb.SeriesCancelFrom):
+        return ("series", button.appointment)
     return None
 
 

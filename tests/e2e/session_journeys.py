@@ -25,11 +25,12 @@ BOOKING = [cb.ConfirmBooking, cb.AddNote, cb.PickSlot, cb.JoinWaitlist, cb.ShowD
            cb.PickProvider, cb.ProviderPage, cb.SetTimeZone, cb.KeepTimeZoneUnset]  # fmt: skip
 # What a provider does with an appointment, and what a client does with theirs.
 MANAGING = [cb.ProviderConfirm, cb.ProviderDecline, cb.ProviderCancel, cb.ProviderComplete,
-            cb.ProviderNoShow, cb.ClientBlockToggle, cb.AgendaEntry, cb.AgendaDay]  # fmt: skip
+            cb.ProviderNoShow, cb.ClientBlockToggle, cb.ClientCard, cb.AgendaEntry,
+            cb.AgendaDay]  # fmt: skip
 OWN = [cb.ConfirmCancel, cb.CancelWithReason, cb.ConfirmBooking, cb.PickSlot, cb.ShowDay,
        cb.Reschedule, cb.AskCancel, cb.CalendarFile, cb.LeaveWaitlist, cb.MyAppointment,
        cb.ClaimOffer, cb.ReminderAck]  # fmt: skip
-TEXT_AFTER = (cb.AddNote, cb.CancelWithReason, cb.ProviderCancel)  # the bot asks for a text
+TEXT_AFTER = (cb.AddNote, cb.CancelWithReason, cb.ProviderCancel, cb.SeriesCancelFrom)  # the bot asks for a text
 
 
 def forward(actor: Actor, order: list[type]) -> list[tuple[int, str, str, int]]:

@@ -188,7 +188,8 @@ async def test_agenda_actions_special_hours_unblock_and_client_blocking(bot):
 
     await book_with_lena(bot, tom, day="26", time_label="10:00\u202fAM")
     await lena.send("/clients")
-    await lena.tap("Tom — block")
+    await lena.tap("Tom")  # the card
+    await lena.tap("Block this client")
     assert "no longer available" in tom.last.text
     await tom.send("/book")
     await tom.tap("Dr. Lena Vogel")

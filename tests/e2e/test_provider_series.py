@@ -14,7 +14,7 @@ from conversations.i18n import texts_for
 from core.model import AppointmentStatus, SeriesBookedBy
 from core.series import SeriesRequest
 from core.series_booking import book_series
-from tests.e2e.test_provider_journey import lena_with_hours_and_a_type
+from tests.e2e.test_provider_journey import book_with_lena, lena_with_hours_and_a_type
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 EN = texts_for("en")
@@ -121,3 +121,84 @@ async def test_a_series_cancel_without_a_reason_and_a_foreign_tap_changes_nothin
         active = [(await unit.appointments.get(a.id)).is_active for a in outcome.appointments]
     assert active == [True, False, False]
     assert "Reason" not in tom.last.text and tom.last.text.count("•") == 2
+
+
+async def _lena_books_tom_weekly(bot, lena, weeks="4"):
+    """/clients → Tom's card → a weekly Check-up from Monday 30 November, 09:00, to the preview."""
+    await lena.send("/clients")
+    await lena.tap("Tom")
+    await lena.tap("🔁 Book a weekly series")
+    await lena.tap("Check-up")
+    assert "Pick the first date" in lena.last.text
+    await lena.tap("30")
+    await lena.tap("9:00\u202fAM")
+    await lena.tap("every week")
+    await lena.tap(weeks)
+
+
+async def test_the_provider_books_a_series_for_a_client_around_a_day_off_and_the_client_hears_once(bot):
+    lena = await lena_with_hours_and_a_type(bot)
+    tom = bot.user(734, "Tom")
+    await book_with_lena(bot, tom, day="27")  # Tom booked with Lena before: he has a card
+    await lena.send("/block 2026-12-14")  # the third Monday: a day off
+    await _lena_books_tom_weekly(bot, lena)
+
+    preview = lena.last.text
+    assert "Weekly series for Tom: Check-up" in preview
+    assert preview.count("✅") == 3 and preview.count("✖️") == 1
+    (refused,) = [line for line in preview.splitlines() if line.startswith("✖️")]
+    assert "Dec 14, 2026" in refused and "day off" in refused
+    told_before = len(tom.bot_messages)
+    await lena.tap("✅ Book the 3 free sessions")
+    assert lena.last.text == "Booked 3 sessions for Tom; they were told."
+
+    (notice,) = tom.bot_messages[told_before:]
+    assert "Dr. Lena Vogel booked a weekly series for you" in notice.text
+    assert notice.text.count("•") == 3 and "Dec 14" not in notice.text
+    async with bot.uow() as unit:
+        client = await unit.clients.by_telegram_id(tom.id)
+        (single, *sessions) = sorted(
+            await unit.appointments.for_client(client.id, since=bot.clock.now), key=lambda a: a.id)
+        series = await unit.series.get(sessions[0].series_id)
+    assert single.series_id is None and len(sessions) == 3
+    assert {a.series_id for a in sessions} == {series.id} and series.booked_by is SeriesBookedBy.PROVIDER
+    assert [(s.local_date.isoformat(), s.reason) for s in series.skipped] == [("2026-12-14", "SKIPPED")]
+
+
+async def test_a_series_whose_calendar_changed_since_the_preview_books_nothing_and_shows_it_again(bot):
+    lena = await lena_with_hours_and_a_type(bot)
+    tom = bot.user(735, "Tom")
+    await book_with_lena(bot, tom, day="27")
+    await _lena_books_tom_weekly(bot, lena, weeks="3")
+    preview = lena.last
+    assert preview.text.count("✅") == 3
+    anna = bot.user(736, "Anna")  # takes Monday 7 December, 09:00: the second session
+    await anna.send("/book")
+    await anna.tap("Dr. Lena Vogel")
+    await anna.tap("Check-up")
+    await anna.tap("»")
+    await anna.tap("7")
+    await anna.tap("9:00 AM")
+    await anna.tap("✅ Confirm")
+    await lena.tap("✅ Book the 3 free sessions", message=preview)
+    (updated,) = [m for m in lena.new_messages() if m.message_id == preview.message_id]
+    assert "The calendar changed" in updated.text
+    assert updated.text.count("✅") == 2 and "taken" in updated.text
+    async with bot.uow() as unit:
+        client = await unit.clients.by_telegram_id(tom.id)
+        assert [a for a in await unit.appointments.for_client(client.id, since=bot.clock.now) if a.series_id] == []
+    await lena.tap("✅ Book the 2 free sessions", message=updated)
+    assert [m.text for m in lena.new_messages()] == ["Booked 2 sessions for Tom; they were told."]
+
+
+async def test_only_the_providers_own_clients_have_a_card(bot):
+    lena = await lena_with_hours_and_a_type(bot)
+    stranger = bot.user(737, "Eve")
+    await stranger.send("/start")
+    async with bot.uow() as unit:
+        eve = await unit.clients.by_telegram_id(737)
+    await lena.send("/clients")
+    for button in (cb.ClientCard(eve.id), cb.SeriesForClient(eve.id),
+                   cb.SeriesPreview(eve.id, (await _check_up(bot)).id, MONDAY_0900, 1, 4)):
+        await lena.tap_data(cb.encode(button), lena.last.message_id)
+        assert lena.last.text == EN._("This menu has expired.")

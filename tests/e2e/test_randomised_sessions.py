@@ -58,6 +58,20 @@ def test_the_status_rule_wants_the_appointments_own_tap_by_someone_allowed() -> 
     assert unexplained(before, {}, Move(701, False, button=cb.ForgetMe(False)))
 
 
+def test_the_status_rule_knows_the_providers_series_actions() -> None:
+    booked = {2: _row(id=2, series_id=5), 3: _row(id=3, series_id=5)}
+    assert not unexplained({}, booked, Move(700, False, button=cb.SeriesBook(1, 1, _row().start, 1, 2, "x")))
+    assert unexplained({}, booked, Move(702, False, button=cb.SeriesBook(1, 1, _row().start, 1, 2, "x")))
+    assert unexplained({}, booked, Move(700, False, button=cb.SeriesBook(9, 1, _row().start, 1, 2, "x")))
+    gone = {i: _row("CANCELLED", id=i, series_id=5) for i in (2, 3)}
+    assert not unexplained(booked, gone, Move(700, False, button=cb.SeriesCancelNow(2)))
+    assert not unexplained(booked, gone, Move(700, False, typed=True, reason_for=("series", 3)))
+    assert unexplained(booked, gone, Move(700, False, typed=True, reason_for=("provider", 3)))
+    assert unexplained(booked, gone, Move(701, False, button=cb.SeriesCancelNow(2)))  # the client
+    assert not unexplained(booked, gone, Move(700, False, button=cb.SeriesDecision(5, False)))
+    assert unexplained(booked, gone, Move(700, False, button=cb.SeriesDecision(6, False)))
+
+
 def test_overlaps_are_active_appointments_of_one_provider_outside_a_seat_group() -> None:
     a, later = _row(), _row(id=2, start=_row().start + timedelta(minutes=15))
     assert overlaps({1: a, 2: later})

@@ -89,7 +89,7 @@ EXAMPLES = [
     cb.SeriesCancelFrom(BIG),
     cb.SeriesCancelNow(BIG),
     cb.ClientCard(BIG),
-    cb.SeriesForClient(BIG),
+    cb.SeriesForClient(BIG, BIG),
     cb.SeriesMonth(BIG, BIG, 2026, 12),
     cb.SeriesDay(BIG, BIG, date(2026, 12, 31)),
     cb.SeriesDayPage(BIG, BIG, date(2026, 12, 31), BIG),

@@ -54,6 +54,7 @@ from core.model import (
     Appointment,
     AppointmentDetails,
     AppointmentStatus,
+    MAX_SERIES_OCCURRENCES,
     AppointmentType,
     CalendarConflict,
     CalendarFeed,
@@ -68,6 +69,7 @@ from core.model import (
     WaitlistEntry,
     WeeklyInterval,
 )
+from core.series import Occurrence, OccurrenceState
 from core.waitlist import MAX_ENTRIES_PER_CLIENT, WaitlistItem
 from conversations import callbacks as cb
 from conversations.provider_parsing import BAD_DATE, ParseError
@@ -212,6 +214,16 @@ class World:
         conflict = CalendarConflict(BIG_ID, BIG_ID, BIG_ID, BIG_ID, START, START)
         return ConflictNotice(conflict, self.provider, self.agenda(1)[0], self.h)
 
+    def occurrences(self) -> list[Occurrence]:
+        """A year of weekly sessions in every state, a DST gap's without a start."""
+        found = []
+        for i in range(MAX_SERIES_OCCURRENCES):
+            state = list(OccurrenceState)[i % len(OccurrenceState)]
+            start = None if state is OccurrenceState.DST_GAP else START + timedelta(weeks=i)
+            end = None if start is None else start + timedelta(minutes=45)
+            found.append(Occurrence(DAY + timedelta(weeks=i), start, end, state))
+        return found
+
     def waiting(self, n: int) -> list[WaitlistItem]:
         return [WaitlistItem(WaitlistEntry(BIG_ID - i, BIG_ID, BIG_ID, BIG_ID, DAY + timedelta(days=i),
                                            "Europe/Berlin", START), self.provider, self.types[0])
@@ -289,6 +301,10 @@ class World:
             "problem": lambda: UntilProblem.TOO_MANY, "latest": lambda: DAY + timedelta(weeks=51),
             "unreadable": lambda: ParseError(BAD_DATE, h),
             "in_series": lambda: (52, 52),
+            "client": lambda: self.client, "client_id": lambda: BIG_ID, "blocked": lambda: True,
+            "every": lambda: 4, "most": lambda: MAX_SERIES_OCCURRENCES, "count": lambda: 52,
+            "occurrences": lambda: self.occurrences(), "changed": lambda: True, "free": lambda: 52,
+            "shown": lambda: "0123456789ab", "booked": lambda: 52,
         }
         if name not in table:
             raise AssertionError(f"{builder}: no hostile value for parameter {name!r}; add one here")
