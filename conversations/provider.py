@@ -58,6 +58,7 @@ def _routes() -> list[BaseHandler]:
         on_button(cb.ProviderNoShow, provider_agenda.on_no_show),
         on_button(cb.SeriesCancelFrom, provider_series_agenda.on_series_cancel_from),
         on_button(cb.SeriesCancelNow, provider_series_agenda.on_series_cancel_now),
+        on_button(cb.SeriesDecision, provider_series_agenda.on_series_decision),
         on_button(cb.ClientList, provider_agenda.on_client_list),
         on_button(cb.ClientBlockToggle, provider_agenda.on_client_block),
         on_button(cb.ClientCard, provider_series_booking.on_client_card),

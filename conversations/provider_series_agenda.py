@@ -19,7 +19,7 @@ from conversations.provider_common import acting, provider_only
 from conversations.states import BROWSING, SERIES_CANCEL_REASON
 from core.errors import InvalidTransition, NotFound
 from core.model import CancelledBy
-from core.provider_series import series_rest
+from core.provider_series import confirm_series, decline_series, series_rest
 from core.series_booking import cancel_series_from
 
 REASON_MAX_CHARS = 500
@@ -84,3 +84,25 @@ async def _cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, appointmen
     await series_notices.series_cancelled(context, cancelled, by=CancelledBy.PROVIDER, reason=reason)
     await show(update, views.series_cancelled(who.texts, len(cancelled)))
     await waitlist_offers.publish(context)  # the times are free again: the waitlist hears first
+
+
+@provider_only
+async def on_series_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """"Confirm all" / "Decline all" under a new series' notice: every waiting session."""
+    button = pressed(update, cb.SeriesDecision)
+    await answer(update)
+    who, svc = acting(context), services(context)
+    decide = confirm_series if button.confirm else decline_series
+    try:
+        decided = await decide(svc.uow(), button.series, provider_id=who.provider.id, now=svc.clock())  # type: ignore[arg-type]
+    except NotFound:
+        await show(update, who.texts._("This menu has expired."))
+        return BROWSING
+    except InvalidTransition:
+        await show(update, who.texts._("That is no longer possible."))
+        return BROWSING
+    await series_notices.series_decided(context, decided, confirmed=button.confirm)
+    await show(update, views.series_decided(who.texts, len(decided), button.confirm))
+    if not button.confirm:
+        await waitlist_offers.publish(context)  # the declined times are free for the waitlist
+    return BROWSING

@@ -245,3 +245,23 @@ def series_booked(t: Texts, client: Client, booked: int) -> str:
         "Booked {n} session for {client}; they were told.",
         "Booked {n} sessions for {client}; they were told.", booked,
     ).format(n=booked, client=name)
+
+
+# -------------------------------------------------- a new series waiting for confirmation
+
+
+def series_decision_keyboard(t: Texts, series: int) -> InlineKeyboardMarkup:
+    """Under the provider's notice of a new series waiting for confirmation."""
+    return InlineKeyboardMarkup([[
+        _button("✅ " + t._("Confirm all"), cb.SeriesDecision(series, True)),
+        _button("✖️ " + t._("Decline all"), cb.SeriesDecision(series, False)),
+    ]])
+
+
+def series_decided(t: Texts, decided: int, confirm: bool) -> str:
+    """The provider's answer once every waiting session of a series was decided."""
+    if confirm:
+        return t.ngettext("Confirmed {n} session of the series; the client was told.",
+                          "Confirmed {n} sessions of the series; the client was told.", decided).format(n=decided)
+    return t.ngettext("Declined {n} session of the series; the client was told.",
+                      "Declined {n} sessions of the series; the client was told.", decided).format(n=decided)

@@ -17,6 +17,7 @@ from conversations.common import services
 from conversations.markup import escape
 from conversations.i18n import Texts, resolve_locale, texts_for
 from conversations.notifications import _send
+from conversations.provider_series_views import series_decision_keyboard
 from conversations.series_texts import series_booked as booked_text
 from conversations.series_texts import series_cancelled as cancelled_text
 from core.model import (
@@ -72,11 +73,13 @@ async def series_booked(
         pending = any(a.status is AppointmentStatus.PENDING for a in active)
         head = (t._("🆕 New weekly series — please confirm each session in /agenda:") if pending
                 else t._("🆕 New weekly series booked:"))
+        # Waiting sessions are decided together from here ("Confirm all" / "Decline all").
+        decide = series_decision_keyboard(t, series_id) if pending else None
         await _send(context.bot, provider.telegram_user_id, booked_text(
             t, head=head, who=_client_name(t, client), provider=provider, appt_type=appt_type,
             starts=starts, skipped=skipped, client_zone=provider.timezone,
             every_weeks=series.every_weeks,
-        ))
+        ), decide)
     if by is not SeriesBookedBy.CLIENT:
         t = _t(client.language)
         head = t._("🔁 {provider} booked a weekly series for you:").format(provider=escape(provider.name))
@@ -115,3 +118,22 @@ async def series_cancelled(
             t, head=head, who=provider.name, provider=provider, appt_type=appt_type,
             starts=starts, client_zone=client.timezone, reason=reason,
         ), keyboards.after_booking(t))
+
+
+async def series_decided(
+    context: ContextTypes.DEFAULT_TYPE, decided: Sequence[Appointment], *, confirmed: bool
+) -> None:
+    """Tell the client, once, that the provider confirmed or declined their waiting sessions."""
+    if not decided:
+        return
+    people = await _people(context, decided[0])
+    if people is None:
+        return
+    provider, appt_type, client = people
+    t = _t(client.language)
+    head = (t._("✅ {provider} confirmed these sessions of your series:") if confirmed
+            else t._("✖️ {provider} declined these sessions of your series:")).format(provider=escape(provider.name))
+    await _send(context.bot, client.telegram_user_id, cancelled_text(
+        t, head=head, who=provider.name, provider=provider, appt_type=appt_type,
+        starts=[a.start for a in decided], client_zone=client.timezone,
+    ), keyboards.after_booking(t))

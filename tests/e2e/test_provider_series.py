@@ -202,3 +202,68 @@ async def test_only_the_providers_own_clients_have_a_card(bot):
                    cb.SeriesPreview(eve.id, (await _check_up(bot)).id, MONDAY_0900, 1, 4)):
         await lena.tap_data(cb.encode(button), lena.last.message_id)
         assert lena.last.text == EN._("This menu has expired.")
+
+
+async def _pending_series_from(bot, client_user, weeks=4):
+    """Lena confirms by hand and offers Check-up as a series; the client books ``weeks``
+    Mondays and Lena gets the one notice a client's series sends."""
+    from telegram.ext import CallbackContext
+
+    from conversations import series_notices
+    from core.provider_admin import update_appointment_type, update_provider
+
+    provider, check_up = await _lena(bot), await _check_up(bot)
+    await update_provider(bot.uow(), provider.id, auto_confirm=False)
+    await update_appointment_type(bot.uow(), provider.id, check_up.id, allow_series=True)
+    await client_user.send("/start")
+    async with bot.uow() as unit:
+        client = await unit.clients.by_telegram_id(client_user.id)
+    outcome = await book_series(
+        bot.uow(), provider_id=provider.id, type_id=check_up.id, client_id=client.id,
+        request=SeriesRequest(MONDAY_0900, every_weeks=1, count=weeks), now=bot.clock.now,
+        by=SeriesBookedBy.CLIENT,
+    )
+    await series_notices.series_booked(CallbackContext(bot.application), outcome.series.id, by=SeriesBookedBy.CLIENT)
+    return outcome
+
+
+async def _statuses(bot, outcome):
+    async with bot.uow() as unit:
+        return [(await unit.appointments.get(a.id)).status for a in outcome.appointments]
+
+
+async def test_confirm_all_confirms_a_pending_series_and_tells_the_client_once(bot):
+    lena = await lena_with_hours_and_a_type(bot)
+    tom = bot.user(738, "Tom")
+    outcome = await _pending_series_from(bot, tom)
+    notice = lena.last
+    assert "New weekly series" in notice.text and notice.text.count("•") == 4
+    assert notice.button_texts == ["✅ Confirm all", "✖️ Decline all"]
+    assert await _statuses(bot, outcome) == [AppointmentStatus.PENDING] * 4
+
+    told_before = len(tom.bot_messages)
+    await lena.tap("✅ Confirm all", message=notice)
+    assert await _statuses(bot, outcome) == [AppointmentStatus.CONFIRMED] * 4
+    (told,) = tom.bot_messages[told_before:]
+    assert "Dr. Lena Vogel confirmed these sessions of your series" in told.text and told.text.count("•") == 4
+    (answered,) = [m for m in lena.new_messages() if m.message_id == notice.message_id]
+    assert answered.text == "Confirmed 4 sessions of the series; the client was told."
+
+    await lena.tap_data(cb.encode(cb.SeriesDecision(outcome.series.id, False)), notice.message_id)  # stale
+    assert lena.last.text == EN._("That is no longer possible.")
+    assert await _statuses(bot, outcome) == [AppointmentStatus.CONFIRMED] * 4
+    assert len(tom.bot_messages) == told_before + 1
+
+
+async def test_decline_all_is_only_for_the_series_provider(bot):
+    lena = await lena_with_hours_and_a_type(bot)
+    tom = bot.user(739, "Tom")
+    outcome = await _pending_series_from(bot, tom, weeks=2)
+    await tom.tap_data(cb.encode(cb.SeriesDecision(outcome.series.id, False)), tom.last.message_id)
+    assert await _statuses(bot, outcome) == [AppointmentStatus.PENDING] * 2
+
+    told_before = len(tom.bot_messages)
+    await lena.tap("✖️ Decline all")
+    assert await _statuses(bot, outcome) == [AppointmentStatus.CANCELLED] * 2
+    (told,) = tom.bot_messages[told_before:]
+    assert "Dr. Lena Vogel declined these sessions of your series" in told.text

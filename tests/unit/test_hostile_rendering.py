@@ -305,6 +305,7 @@ class World:
             "every": lambda: 4, "most": lambda: MAX_SERIES_OCCURRENCES, "count": lambda: 52,
             "occurrences": lambda: self.occurrences(), "changed": lambda: True, "free": lambda: 52,
             "shown": lambda: "0123456789ab", "booked": lambda: 52,
+            "series": lambda: BIG_ID, "decided": lambda: 52, "confirm": lambda: False,
         }
         if name not in table:
             raise AssertionError(f"{builder}: no hostile value for parameter {name!r}; add one here")
