@@ -22,6 +22,7 @@ from conversations.common import answer, pressed, services, show
 from conversations.provider_common import acting, provider_only
 from conversations.states import BROWSING
 from core.availability import last_bookable_date
+from core.bounds import in_window
 from core.errors import ClientBlocked, NotFound, SlotNoLongerAvailable
 from core.localtime import local_date, zone
 from core.model import AppointmentType, Client, SeriesBookedBy
@@ -116,12 +117,13 @@ async def on_series_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     if found is None:
         return await _expired(update, context)
     who, svc = acting(context), services(context)
-    starts = await get_available_slots(svc.uow(), who.provider.id, button.type_id, button.day, svc.clock())  # type: ignore[arg-type]
+    starts = []
+    if in_window(button.day, _today(context)):  # far dates are no one's: nothing to read
+        starts = await get_available_slots(svc.uow(), who.provider.id, button.type_id, button.day, svc.clock())  # type: ignore[arg-type]
     t = who.texts
-    if not starts:
-        await show(update, t._("No free times on this day anymore."), views.series_month(
-            t, button.client, button.type_id, button.day.year, button.day.month, [],
-            today=_today(context), last_bookable=button.day))
+    if not starts:  # taken meanwhile, or a forged date: back to this month's calendar
+        await show(update, t._("No free times on this day anymore."), views.series_times(
+            t, who.provider, button.client, button.type_id, _today(context), []))
         return BROWSING
     page = button.page if isinstance(button, cb.SeriesDayPage) else 0
     text = views.series_head(t, *found) + "\n" + t._("The first session on {date} at:").format(

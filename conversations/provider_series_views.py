@@ -134,7 +134,7 @@ def series_month(
         if (year, month_number) > (today.year, today.month) else _blank(),
         _button(t.month_year(year, month_number), cb.NotBookable("label")),
         _button("»", cb.SeriesMonth(client_id, type_id, *after))
-        if date(*after, 1) <= last_bookable else _blank(),
+        if after <= (last_bookable.year, last_bookable.month) else _blank(),
     ]
     rows = [header, [_button(name, cb.NotBookable("label")) for name in t.weekday_abbreviations()]]
     for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month_number):

@@ -267,3 +267,27 @@ async def test_decline_all_is_only_for_the_series_provider(bot):
     assert await _statuses(bot, outcome) == [AppointmentStatus.CANCELLED] * 2
     (told,) = tom.bot_messages[told_before:]
     assert "Dr. Lena Vogel declined these sessions of your series" in told.text
+
+
+async def test_forged_dates_and_months_of_the_series_steps_answer_without_failing(bot):
+    from datetime import date
+
+    lena = await lena_with_hours_and_a_type(bot)
+    tom = bot.user(740, "Tom")
+    await book_with_lena(bot, tom, day="27")
+    async with bot.uow() as unit:
+        client = await unit.clients.by_telegram_id(tom.id)
+    type_id = (await _check_up(bot)).id
+    await lena.send("/clients")
+    for button, expected in [
+        (cb.SeriesDay(client.id, type_id, date(9999, 12, 31)), "No free times on this day anymore."),
+        (cb.SeriesMonth(client.id, type_id, 9999, 13), "Pick the first date:"),
+        (cb.SeriesEvery(client.id, type_id, MONDAY_0900, 3), EN._("This menu has expired.")),
+        (cb.SeriesPreview(client.id, type_id, MONDAY_0900, 1, 53), EN._("This menu has expired.")),
+        (cb.SeriesPreview(client.id, type_id, datetime(9999, 12, 30, 8, tzinfo=UTC), 1, 2), ""),
+        (cb.SeriesPreview(client.id, type_id, datetime(9999, 12, 20, 8, tzinfo=UTC), 1, 2), ""),
+        (cb.SeriesBook(client.id, type_id, datetime(9999, 12, 20, 8, tzinfo=UTC), 1, 2, "x"), ""),
+    ]:
+        await lena.tap_data(cb.encode(button), lena.last.message_id)
+        assert expected in lena.last.text and "something went wrong" not in lena.last.text
+    assert not bot.standin.open_callback_queries
