@@ -406,10 +406,10 @@ from conversations.provider_series_buttons import (  # noqa: E402,F401 - re-expo
     SeriesDay,
     SeriesDayPage,
     SeriesDecision,
-    SeriesEvery,
+    ProviderSeriesEvery,
     SeriesForClient,
     SeriesMonth,
-    SeriesPreview,
+    ProviderSeriesPreview,
     SeriesStart,
     TypeSeries,
 )

@@ -149,7 +149,7 @@ async def on_series_start(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 @provider_only
 async def on_series_every(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    button = pressed(update, cb.SeriesEvery)
+    button = pressed(update, cb.ProviderSeriesEvery)
     await answer(update)
     found = await _client_and_type(context, button.client, button.type_id)
     if found is None or button.every not in (1, 2, 4):
@@ -163,13 +163,13 @@ async def on_series_every(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 @provider_only
 async def on_series_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    button = pressed(update, cb.SeriesPreview)
+    button = pressed(update, cb.ProviderSeriesPreview)
     await answer(update)
     return await _preview(update, context, button)
 
 
 async def _preview(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, button: cb.SeriesPreview | cb.SeriesBook,
+    update: Update, context: ContextTypes.DEFAULT_TYPE, button: cb.ProviderSeriesPreview | cb.SeriesBook,
     occurrences: list | None = None, *, changed: bool = False,  # type: ignore[type-arg]
 ) -> int:
     """Show the preview: planned now, or ``occurrences`` as a refused booking found them."""

@@ -96,7 +96,7 @@ class SeriesStart(Callback):
 
 @button("zh")
 @dataclass(frozen=True)
-class SeriesEvery(Callback):
+class ProviderSeriesEvery(Callback):
     """How many sessions, every ``every`` weeks from ``start``."""
 
     client: int
@@ -107,7 +107,7 @@ class SeriesEvery(Callback):
 
 @button("zi")
 @dataclass(frozen=True)
-class SeriesPreview(Callback):
+class ProviderSeriesPreview(Callback):
     """The preview: every session, free or not and why."""
 
     client: int
@@ -121,7 +121,7 @@ class SeriesPreview(Callback):
 @dataclass(frozen=True)
 class SeriesBook(Callback):
     """Book the free sessions the preview showed: ``shown`` is their fingerprint.
-    (Not a subclass of SeriesPreview, whose handler would take it too.)"""
+    (Not a subclass of ProviderSeriesPreview, whose handler would take it too.)"""
 
     client: int
     type_id: int

@@ -185,7 +185,7 @@ def series_every(
     t: Texts, provider: Provider, client_id: int, type_id: int, start: datetime
 ) -> InlineKeyboardMarkup:
     """How often: every 1, 2 or 4 weeks."""
-    rows = [[_button(every_text(t, n), cb.SeriesEvery(client_id, type_id, start, n))] for n in EVERY_WEEKS]
+    rows = [[_button(every_text(t, n), cb.ProviderSeriesEvery(client_id, type_id, start, n))] for n in EVERY_WEEKS]
     day = local_date(start, zone(provider.timezone))
     rows.append([_button("« " + t._("Back"), cb.SeriesMonth(client_id, type_id, day.year, day.month))])
     return InlineKeyboardMarkup(rows)
@@ -195,7 +195,7 @@ def series_count(
     t: Texts, client_id: int, type_id: int, start: datetime, every: int, most: int
 ) -> InlineKeyboardMarkup:
     """How many sessions: 2 to the type's maximum, six a row."""
-    buttons = [_button(str(n), cb.SeriesPreview(client_id, type_id, start, every, n))
+    buttons = [_button(str(n), cb.ProviderSeriesPreview(client_id, type_id, start, every, n))
                for n in range(MIN_OCCURRENCES, min(most, MAX_SERIES_OCCURRENCES) + 1)]
     rows = [buttons[i : i + COUNTS_PER_ROW] for i in range(0, len(buttons), COUNTS_PER_ROW)]
     rows.append([_button("« " + t._("Back"), cb.SeriesStart(client_id, type_id, start))])
@@ -235,7 +235,7 @@ def series_preview_keyboard(
         rows.append([_button("✅ " + t.ngettext(
             "Book the {n} free session", "Book the {n} free sessions", free).format(n=free),
             cb.SeriesBook(client_id, type_id, start, every, count, shown))])
-    rows.append([_button("« " + t._("Back"), cb.SeriesEvery(client_id, type_id, start, every))])
+    rows.append([_button("« " + t._("Back"), cb.ProviderSeriesEvery(client_id, type_id, start, every))])
     return InlineKeyboardMarkup(rows)
 
 

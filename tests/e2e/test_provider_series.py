@@ -199,7 +199,7 @@ async def test_only_the_providers_own_clients_have_a_card(bot):
         eve = await unit.clients.by_telegram_id(737)
     await lena.send("/clients")
     for button in (cb.ClientCard(eve.id), cb.SeriesForClient(eve.id),
-                   cb.SeriesPreview(eve.id, (await _check_up(bot)).id, MONDAY_0900, 1, 4)):
+                   cb.ProviderSeriesPreview(eve.id, (await _check_up(bot)).id, MONDAY_0900, 1, 4)):
         await lena.tap_data(cb.encode(button), lena.last.message_id)
         assert lena.last.text == EN._("This menu has expired.")
 
@@ -282,10 +282,10 @@ async def test_forged_dates_and_months_of_the_series_steps_answer_without_failin
     for button, expected in [
         (cb.SeriesDay(client.id, type_id, date(9999, 12, 31)), "No free times on this day anymore."),
         (cb.SeriesMonth(client.id, type_id, 9999, 13), "Pick the first date:"),
-        (cb.SeriesEvery(client.id, type_id, MONDAY_0900, 3), EN._("This menu has expired.")),
-        (cb.SeriesPreview(client.id, type_id, MONDAY_0900, 1, 53), EN._("This menu has expired.")),
-        (cb.SeriesPreview(client.id, type_id, datetime(9999, 12, 30, 8, tzinfo=UTC), 1, 2), ""),
-        (cb.SeriesPreview(client.id, type_id, datetime(9999, 12, 20, 8, tzinfo=UTC), 1, 2), ""),
+        (cb.ProviderSeriesEvery(client.id, type_id, MONDAY_0900, 3), EN._("This menu has expired.")),
+        (cb.ProviderSeriesPreview(client.id, type_id, MONDAY_0900, 1, 53), EN._("This menu has expired.")),
+        (cb.ProviderSeriesPreview(client.id, type_id, datetime(9999, 12, 30, 8, tzinfo=UTC), 1, 2), ""),
+        (cb.ProviderSeriesPreview(client.id, type_id, datetime(9999, 12, 20, 8, tzinfo=UTC), 1, 2), ""),
         (cb.SeriesBook(client.id, type_id, datetime(9999, 12, 20, 8, tzinfo=UTC), 1, 2, "x"), ""),
     ]:
         await lena.tap_data(cb.encode(button), lena.last.message_id)

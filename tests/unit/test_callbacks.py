@@ -94,8 +94,8 @@ EXAMPLES = [
     cb.SeriesDay(BIG, BIG, date(2026, 12, 31)),
     cb.SeriesDayPage(BIG, BIG, date(2026, 12, 31), BIG),
     cb.SeriesStart(BIG, BIG, START),
-    cb.SeriesEvery(BIG, BIG, START, 4),
-    cb.SeriesPreview(BIG, BIG, START, 4, 52),
+    cb.ProviderSeriesEvery(BIG, BIG, START, 4),
+    cb.ProviderSeriesPreview(BIG, BIG, START, 4, 52),
     cb.SeriesBook(BIG, BIG, datetime(2099, 12, 31, 23, 0, tzinfo=UTC), 4, 52, "0123456789"),
     cb.SeriesDecision(BIG, False),
 ]

@@ -294,7 +294,7 @@ class World:
             "lead": lambda: "Europe/Berlin", "other": lambda: "Asia/Kolkata",
             # The client's Repeat (series_client_views): the most occurrences a series has.
             "repeat": lambda: True, "stamp": lambda: BIG_ID, "index": lambda: MAX_SERIES_OCCURRENCES - 1,
-            "choices": lambda: series_choices(), "changed": lambda: list(range(MAX_SERIES_OCCURRENCES)),
+            "choices": lambda: series_choices(),
             "back": lambda: cb.SeriesEvery(BIG_ID, BIG_ID, START, 4),
             "max_occurrences": lambda: MAX_SERIES_OCCURRENCES, "number": lambda: MAX_SERIES_OCCURRENCES,
             "has_times": lambda: True, "taken": lambda: True, "pending": lambda: True,
@@ -303,7 +303,10 @@ class World:
             "in_series": lambda: (52, 52),
             "client": lambda: self.client, "client_id": lambda: BIG_ID, "blocked": lambda: True,
             "every": lambda: 4, "most": lambda: MAX_SERIES_OCCURRENCES, "count": lambda: 52,
-            "occurrences": lambda: self.occurrences(), "changed": lambda: True, "free": lambda: 52,
+            "occurrences": lambda: self.occurrences(), "free": lambda: 52,
+            # A preview's changed sessions (the client's: indexes; the provider's: a flag).
+            "changed": lambda: (list(range(MAX_SERIES_OCCURRENCES))
+                                if builder.startswith("series_client_views") else True),
             "shown": lambda: "0123456789ab", "booked": lambda: 52,
             "series": lambda: BIG_ID, "decided": lambda: 52, "confirm": lambda: False,
         }

@@ -215,7 +215,7 @@ def test_how_many_sessions_offers_two_to_the_types_maximum():
     markup = views.series_count(EN, 4, 9, TUESDAY, 2, LESSON.max_series_occurrences)
     counts = [b.text for b in markup.inline_keyboard[0] + markup.inline_keyboard[1]]
     assert counts == [str(n) for n in range(2, 9)]
-    assert _buttons(markup)["8"] == cb.SeriesPreview(4, 9, TUESDAY, 2, 8)
+    assert _buttons(markup)["8"] == cb.ProviderSeriesPreview(4, 9, TUESDAY, 2, 8)
 
 
 def test_every_one_two_or_four_weeks():
