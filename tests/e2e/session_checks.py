@@ -116,16 +116,24 @@ def _runs(move: Move, row: Row) -> bool:
 def _creates(move: Move, row: Row) -> bool:
     if isinstance(move.button, cb.SeriesBook):  # the provider books a series for their client
         return move.button.client == row.client_id and _runs(move, row)
-    return isinstance(move.button, (cb.ConfirmBooking, cb.ClaimOffer)) and row.client_tg == move.actor
+    # A client's own booking: one slot, a claimed offer, or the sessions of a Repeat preview.
+    own_booking = (cb.ConfirmBooking, cb.ClaimOffer, cb.SeriesConfirm)
+    return isinstance(move.button, own_booking) and row.client_tg == move.actor
 
 
 def _explains_series(move: Move, row: Row, before: dict[int, Row]) -> bool:
-    """A session of a weekly series changed by what its provider did to the whole series:
-    cancelling it from a date (typed reason or "without a reason"), confirming or
-    declining it all."""
-    if row.series_id is None or not _runs(move, row):
+    """A session of a weekly series changed by what was done to the whole series: its
+    client cancelling it from one session on; its provider cancelling it from a date
+    (typed reason or "without a reason"), confirming or declining it all."""
+    if row.series_id is None:
         return False
     button = move.button
+    if isinstance(button, cb.ConfirmCancelRest) and row.client_tg == move.actor:
+        # The client's "cancel this and all later" from one of their own sessions.
+        origin = before.get(button.appointment)
+        return origin is not None and origin.series_id == row.series_id and origin.start <= row.start
+    if not _runs(move, row):
+        return False
     if isinstance(button, cb.SeriesDecision):
         return button.series == row.series_id
     tapped = button.appointment if isinstance(button, cb.SeriesCancelNow) else None

@@ -53,6 +53,10 @@ async def onboard_provider(session: Session, admin: Actor) -> Actor:
             await session.send(provider, answer)
         await tap_first(session, provider, lambda b: isinstance(b, cb.TypeMode) and not b.virtual)
         await session.send(provider, "1")
+        # Clients may book it as a weekly series: Repeat, its preview, swaps and skips.
+        await session.send(provider, "/types")
+        if await tap_first(session, provider, lambda b: isinstance(b, cb.TypeEntry)):
+            await tap_first(session, provider, lambda b: isinstance(b, cb.TypeSeries) and b.allow)
     # Requests wait for her: Confirm and Decline buttons, stale ones too, appear.
     await session.send(provider, "/settings")
     if await tap_first(session, provider, lambda b: isinstance(b, cb.SettingChoices), "confirm"):
@@ -65,10 +69,16 @@ async def onboard_provider(session: Session, admin: Actor) -> Actor:
             "SELECT p.id, count(t.id) FROM providers p LEFT JOIN appointment_types t "
             "ON t.provider_id = p.id WHERE p.telegram_user_id = :tg GROUP BY p.id"
         ), {"tg": PROVIDER_ID})).first()  # fmt: skip
+        series = (await connection.execute(text(
+            "SELECT count(*) FROM appointment_types t JOIN providers p ON p.id = t.provider_id "
+            "WHERE p.telegram_user_id = :tg AND t.allow_series"
+        ), {"tg": PROVIDER_ID})).scalar()  # fmt: skip
     if row is None or row[1] == 0:
         session.find("setup", f"the provider is not onboarded with a type: {row}")
     else:
         session.hints["providers"].append(str(row[0]))
+    if not series:
+        session.find("setup", "no type of the provider allows a weekly series")
     return provider
 
 

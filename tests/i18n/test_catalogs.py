@@ -259,3 +259,18 @@ def test_a_compiled_mo_as_the_image_ships_it_is_used_and_a_stale_one_is_not(tmp_
     os.utime(po, (4_000_000_000, 4_000_000_000))  # the .po changed since: it wins
     assert load_translations("es", tmp_path).gettext("Back") == "Volver"
     assert mo.is_file()
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_every_catalog_parses_strictly(locale: str) -> None:
+    """A hand-merged catalog can lose an entry's msgstr lines; Babel then only prints a
+    warning (to stdout, into the command line's JSON) and the message falls back to
+    English. Strict parsing turns that into a failure here."""
+    from babel.messages.pofile import PoFileError
+
+    path = LOCALES / locale / "LC_MESSAGES" / "messages.po"
+    try:
+        with path.open("rb") as handle:
+            read_po(handle, abort_invalid=True)
+    except PoFileError as error:
+        pytest.fail(f"{path.relative_to(ROOT)}: {error}")
