@@ -23,14 +23,22 @@ if TYPE_CHECKING:
 # Towards a booking: earlier is closer to it.
 BOOKING = [cb.ConfirmBooking, cb.AddNote, cb.PickSlot, cb.JoinWaitlist, cb.ShowDay, cb.ShowMonth,
            cb.PickProvider, cb.ProviderPage, cb.SetTimeZone, cb.KeepTimeZoneUnset]  # fmt: skip
+# Towards a weekly series (the client's Repeat): through its preview's swaps and skips.
+SERIES = [cb.SeriesConfirm, cb.SeriesSwapTo, cb.SeriesSkip, cb.SeriesSwap, cb.SeriesCount,
+          cb.SeriesUntilAsk, cb.SeriesEvery, cb.SeriesRepeat, cb.PickSlot, cb.ShowDay,
+          cb.ShowMonth, cb.PickProvider, cb.ProviderPage, cb.SetTimeZone,
+          cb.KeepTimeZoneUnset]  # fmt: skip
 # What a provider does with an appointment, and what a client does with theirs.
 MANAGING = [cb.ProviderConfirm, cb.ProviderDecline, cb.ProviderCancel, cb.ProviderComplete,
             cb.ProviderNoShow, cb.ClientBlockToggle, cb.ClientCard, cb.AgendaEntry,
             cb.AgendaDay]  # fmt: skip
 OWN = [cb.ConfirmCancel, cb.CancelWithReason, cb.ConfirmBooking, cb.PickSlot, cb.ShowDay,
        cb.Reschedule, cb.AskCancel, cb.CalendarFile, cb.LeaveWaitlist, cb.MyAppointment,
-       cb.ClaimOffer, cb.ReminderAck]  # fmt: skip
-TEXT_AFTER = (cb.AddNote, cb.CancelWithReason, cb.ProviderCancel, cb.SeriesCancelFrom)  # the bot asks for a text
+       cb.ClaimOffer, cb.ReminderAck, cb.ConfirmCancelRest, cb.AskCancelRest,
+       cb.MySeries]  # fmt: skip
+# The bot asks for a text after these.
+TEXT_AFTER = (cb.AddNote, cb.CancelWithReason, cb.ProviderCancel, cb.SeriesCancelFrom,
+              cb.SeriesUntilAsk)
 
 
 def forward(actor: Actor, order: list[type]) -> list[tuple[int, str, str, int]]:
@@ -61,7 +69,7 @@ async def journey(session: Session, actor: Actor, opening: str, order: list[type
         await session.tap(actor, data, message_id, f"taps {label!r}")
         if order[rank] in TEXT_AFTER:
             await answer_the_question(session, actor)
-        if order[rank] is cb.ConfirmBooking:
+        if order[rank] in (cb.ConfirmBooking, cb.SeriesConfirm):
             return
 
 
@@ -79,7 +87,11 @@ async def answer_the_question(session: Session, actor: Actor) -> None:
 async def book(session: Session, actor: Actor) -> None:
     providers = session.hints["providers"]
     opening = "/book" if session.rng.random() < 0.8 else f"/start p{session.rng.choice(providers)}"
-    await journey(session, actor, opening, BOOKING, 8)
+    if session.rng.random() < 0.3 and providers:
+        # Through the link of a provider onboarded here, whose type allows series.
+        await journey(session, actor, f"/start p{session.rng.choice(providers)}", SERIES, 14)
+    else:
+        await journey(session, actor, opening, BOOKING, 8)
 
 
 async def manage(session: Session, actor: Actor) -> None:

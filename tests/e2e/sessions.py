@@ -47,7 +47,8 @@ KINDS = {"tap": 30, "command": 20, "text": 10, "stale": 7, "foreign": 6, "mutate
          "location": 3, "reply": 3, "time": 2, "jobs": 3, "book": 6, "manage": 5, "race": 3}  # fmt: skip
 # Taps worth racing: two people (or one tapping twice) at the same moment.
 RACED = (cb.ConfirmBooking, cb.ClaimOffer, cb.ProviderConfirm, cb.ProviderDecline, cb.ConfirmCancel,
-         cb.PickSlot, cb.BlockDecision, cb.ForgetMe, cb.ProviderComplete)  # fmt: skip
+         cb.PickSlot, cb.BlockDecision, cb.ForgetMe, cb.ProviderComplete, cb.SeriesConfirm,
+         cb.ConfirmCancelRest, cb.SeriesDecision, cb.SeriesCancelNow)  # fmt: skip
 HISTORY = 30
 REASON_EXPIRES = timedelta(minutes=15)  # a pending question's life (issue #12)
 
@@ -111,6 +112,7 @@ class Session:
                 self.find("final booking", "a fresh client could not complete a booking")
         rows = (await appointments(self.engine)).values()  # type: ignore[arg-type]
         self.stats.update(f"appointments {r.status}" for r in rows)
+        self.stats.update("appointments in a series" for r in rows if r.series_id is not None)
         return sorted(self.findings.values(), key=lambda f: f.step)
 
     async def setup(self) -> None:
