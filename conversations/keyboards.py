@@ -44,12 +44,12 @@ def _label(text: str) -> InlineKeyboardButton:
     return _button(text, cb.NotBookable("label"))
 
 
-def _blank() -> InlineKeyboardButton:
+def blank() -> InlineKeyboardButton:
     """An empty calendar cell: a space, which label() would not keep."""
     return InlineKeyboardButton(" ", callback_data=cb.encode(cb.NotBookable("label")))
 
 
-def _pager(page: Page, turn) -> list[InlineKeyboardButton]:  # type: ignore[no-untyped-def,type-arg]
+def pager(page: Page, turn) -> list[InlineKeyboardButton]:  # type: ignore[no-untyped-def,type-arg]
     """◀ 2/5 ▶ under a paged list; ``turn(n)`` is the button data showing page n."""
     nav = [_button("◀", turn(page.number - 1))] if page.has_previous else []
     nav.append(_button(page.position(), turn(page.number)))
@@ -91,12 +91,13 @@ def appointment_types(
         for a in shown.items
     ]
     if shown.count > 1:
-        rows.append(_pager(shown, lambda n: cb.TypesPage(provider.id, n)))  # type: ignore[arg-type]
+        rows.append(pager(shown, lambda n: cb.TypesPage(provider.id, n)))  # type: ignore[arg-type]
     rows.append([_button("« " + t._("Back"), cb.ProviderPage(0))])
     return InlineKeyboardMarkup(rows)
 
 
-def _shift(year: int, month: int, delta: int) -> tuple[int, int]:
+def shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
+    """The (year, month) ``delta`` months from (year, month)."""
     index = year * 12 + (month - 1) + delta
     return index // 12, index % 12 + 1
 
@@ -116,25 +117,25 @@ def month(
     """A month grid: bookable days tappable, full days marked ✕, the rest dots."""
     by_date = {d.date: d for d in days}
     first_of_month = date(year, month_number, 1)
-    prev_year, prev_month = _shift(year, month_number, -1)
-    next_year, next_month = _shift(year, month_number, 1)
+    prev_year, prev_month = shift_month(year, month_number, -1)
+    next_year, next_month = shift_month(year, month_number, 1)
     has_prev = (year, month_number) > (today.year, today.month)
     has_next = date(next_year, next_month, 1) <= last_bookable
     header = [
         _button("«", cb.ShowMonth(provider_id, type_id, prev_year, prev_month, appointment))
         if has_prev
-        else _blank(),
+        else blank(),
         _label(t.month_year(year, month_number)),
         _button("»", cb.ShowMonth(provider_id, type_id, next_year, next_month, appointment))
         if has_next
-        else _blank(),
+        else blank(),
     ]
     rows = [header, [_label(name) for name in t.weekday_abbreviations()]]
     for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month_number):
         row = []
         for day in week:
             if day.month != first_of_month.month:
-                row.append(_blank())
+                row.append(blank())
                 continue
             status = by_date[day].status if day in by_date else DayStatus.CLOSED
             if status is DayStatus.OPEN:
@@ -175,7 +176,7 @@ def slots(
     ]
     rows = [buttons[i : i + SLOTS_PER_ROW] for i in range(0, len(buttons), SLOTS_PER_ROW)]
     if shown.count > 1:
-        rows.append(_pager(shown, lambda n: cb.DayPage(provider.id, appt_type.id, day, appointment, n)))  # type: ignore[arg-type]
+        rows.append(pager(shown, lambda n: cb.DayPage(provider.id, appt_type.id, day, appointment, n)))  # type: ignore[arg-type]
     if extra is not None:
         rows.append([extra])
     rows.append(
@@ -228,7 +229,7 @@ def my_list(
         else:
             rows.append([_button(f"{when} · {d.appt_type.name}", cb.MyAppointment(d.appointment.id))])  # type: ignore[arg-type]
     if shown.count > 1:
-        rows.append(_pager(shown, cb.MyPage))
+        rows.append(pager(shown, cb.MyPage))
     rows.append([_button("➕ " + t._("Book an appointment"), cb.ProviderPage(0))])
     return InlineKeyboardMarkup(rows)
 
@@ -294,7 +295,7 @@ def agenda(
         if i.appointment.status is not AppointmentStatus.CANCELLED
     ]
     if shown.count > 1:
-        rows.append(_pager(shown, lambda n: cb.AgendaPage(first, last, n)))
+        rows.append(pager(shown, lambda n: cb.AgendaPage(first, last, n)))
     span = last - first + timedelta(days=1)
     periods = [(text, _shifted(first, last, step)) for text, step in (("«", -span), ("»", span))]
     if window is not None:
@@ -331,5 +332,5 @@ def client_list(t: Texts, clients: Sequence[tuple[Client, bool]], page: int = 0)
         name = client.name or t._("Client #{id}").format(id=client.id)
         rows.append([_button(f"{'🚫 ' if blocked else ''}{name}", cb.ClientCard(client.id))])  # type: ignore[arg-type]
     if shown.count > 1:
-        rows.append(_pager(shown, cb.ClientList))
+        rows.append(pager(shown, cb.ClientList))
     return InlineKeyboardMarkup(rows)

@@ -17,9 +17,9 @@ from conversations import callbacks as cb
 from conversations import markup
 from conversations import provider_texts as ptexts
 from conversations.i18n import Texts
-from conversations.keyboards import SLOTS_PER_PAGE, SLOTS_PER_ROW, TYPES_PER_PAGE
+from conversations.keyboards import SLOTS_PER_PAGE, SLOTS_PER_ROW, TYPES_PER_PAGE, blank, pager, shift_month
 from conversations.markup import LIST_NAME_LIMIT, escape, fit
-from conversations.paging import Page, page_of
+from conversations.paging import page_of
 from conversations.series_texts import every_text, occurrence_line, reason_text
 from core.availability import DayAvailability, DayStatus
 from core.localtime import local_date, zone
@@ -117,7 +117,7 @@ def series_types(
     rows = [[_button(a.name, cb.SeriesMonth(client_id, a.id, today.year, today.month))]  # type: ignore[arg-type]
             for a in shown.items]
     if shown.count > 1:
-        rows.append(_pager(shown, lambda n: cb.SeriesForClient(client_id, n)))
+        rows.append(pager(shown, lambda n: cb.SeriesForClient(client_id, n)))
     rows.append([_button("« " + t._("Back"), cb.ClientCard(client_id))])
     return InlineKeyboardMarkup(rows)
 
@@ -128,41 +128,24 @@ def series_month(
 ) -> InlineKeyboardMarkup:
     """The first date: days with a free time tappable, the rest dots (the provider's dates)."""
     open_days = {d.date for d in days if d.status is DayStatus.OPEN}
-    before, after = _months(year, month_number, -1), _months(year, month_number, 1)
+    before, after = shift_month(year, month_number, -1), shift_month(year, month_number, 1)
     header = [
         _button("«", cb.SeriesMonth(client_id, type_id, *before))
-        if (year, month_number) > (today.year, today.month) else _blank(),
+        if (year, month_number) > (today.year, today.month) else blank(),
         _button(t.month_year(year, month_number), cb.NotBookable("label")),
         _button("»", cb.SeriesMonth(client_id, type_id, *after))
-        if after <= (last_bookable.year, last_bookable.month) else _blank(),
+        if after <= (last_bookable.year, last_bookable.month) else blank(),
     ]
     rows = [header, [_button(name, cb.NotBookable("label")) for name in t.weekday_abbreviations()]]
     for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month_number):
         rows.append([
-            _blank() if day.month != month_number
+            blank() if day.month != month_number
             else _button(str(day.day), cb.SeriesDay(client_id, type_id, day)) if day in open_days
             else _button("·", cb.NotBookable("past" if day < today else "off"))
             for day in week
         ])
     rows.append([_button("« " + t._("Back"), cb.SeriesForClient(client_id))])
     return InlineKeyboardMarkup(rows)
-
-
-def _months(year: int, month: int, delta: int) -> tuple[int, int]:
-    index = year * 12 + month - 1 + delta
-    return index // 12, index % 12 + 1
-
-
-def _blank() -> InlineKeyboardButton:
-    return InlineKeyboardButton(" ", callback_data=cb.encode(cb.NotBookable("label")))
-
-
-def _pager(page: Page, turn) -> list[InlineKeyboardButton]:  # type: ignore[no-untyped-def,type-arg]
-    nav = [_button("◀", turn(page.number - 1))] if page.has_previous else []
-    nav.append(_button(page.position(), turn(page.number)))
-    if page.has_next:
-        nav.append(_button("▶", turn(page.number + 1)))
-    return nav
 
 
 def series_times(
@@ -175,7 +158,7 @@ def series_times(
                for s in shown.items]
     rows = [buttons[i : i + SLOTS_PER_ROW] for i in range(0, len(buttons), SLOTS_PER_ROW)]
     if shown.count > 1:
-        rows.append(_pager(shown, lambda n: cb.SeriesDayPage(client_id, type_id, day, n)))
+        rows.append(pager(shown, lambda n: cb.SeriesDayPage(client_id, type_id, day, n)))
     rows.append([_button("« " + t._("Back to the calendar"),
                          cb.SeriesMonth(client_id, type_id, day.year, day.month))])
     return InlineKeyboardMarkup(rows)

@@ -17,6 +17,7 @@ from conversations import callbacks as cb
 from conversations import markup
 from conversations.bounds_texts import out_of_range
 from conversations.i18n import Texts
+from conversations.keyboards import pager
 from conversations.markup import escape, fit
 from conversations.paging import page_of
 from conversations.provider_parsing import DATE_IN_PAST, OUT_OF_RANGE, ParseError
@@ -36,14 +37,6 @@ _MARKS = {ChoiceState.FREE: "✅", ChoiceState.SWAPPED: "🔄", ChoiceState.SKIP
 
 def _button(text: str, callback: cb.Callback) -> InlineKeyboardButton:
     return InlineKeyboardButton(markup.label(text), callback_data=cb.encode(callback))
-
-
-def _pager(page, turn) -> list[InlineKeyboardButton]:  # type: ignore[no-untyped-def]
-    nav = [_button("◀", turn(page.number - 1))] if page.has_previous else []
-    nav.append(_button(page.position(), turn(page.number)))
-    if page.has_next:
-        nav.append(_button("▶", turn(page.number + 1)))
-    return nav
 
 
 def ask_every(
@@ -185,7 +178,7 @@ def preview_keyboard(
             swap = _button("🔄 " + t._("Swap {n}").format(n=n), cb.SeriesSwap(stamp, index))
             rows.append([swap, skip])
     if shown.count > 1:
-        rows.append(_pager(shown, lambda p: cb.SeriesPreview(stamp, p)))
+        rows.append(pager(shown, lambda p: cb.SeriesPreview(stamp, p)))
     booked = sum(c.booked for c in choices)
     if booked and not any(c.state is ChoiceState.NOT_POSSIBLE for c in choices):
         label = t.ngettext("Confirm {n} session", "Confirm {n} sessions", booked).format(n=booked)
@@ -220,7 +213,7 @@ def swap_keyboard(
     ]
     rows = [buttons[i : i + SWAP_TIMES_PER_ROW] for i in range(0, len(buttons), SWAP_TIMES_PER_ROW)]
     if shown.count > 1:
-        rows.append(_pager(shown, lambda p: cb.SeriesSwap(stamp, index, p)))
+        rows.append(pager(shown, lambda p: cb.SeriesSwap(stamp, index, p)))
     preview_page = cb.SeriesPreview(stamp, index // OCCURRENCES_PER_PAGE)
     rows.append([_button("« " + t._("Back to the series"), preview_page)])
     return InlineKeyboardMarkup(rows)

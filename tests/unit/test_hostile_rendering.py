@@ -97,6 +97,8 @@ NOT_BUILDERS = {
     "provider_texts.plain_client_name",  # plain text for labels (checked on the buttons)
     "calendar_reasons.button", "calendar_reasons.host",  # a button and a host for the views
     "series_texts.zones",  # which zones lead
+    "keyboards.pager", "keyboards.blank",  # parts of keyboards (checked inside them)
+    "keyboards.shift_month",
 }
 #: Texts shown as the toast of a callback query answer (200 characters).
 ANSWERS = {"waitlist_views.left"}
