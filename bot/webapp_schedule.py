@@ -1,0 +1,7 @@
+"""(filled in by the next steps)"""
+
+from aiohttp import web
+
+
+def add_routes(app: web.Application) -> None:
+    pass
