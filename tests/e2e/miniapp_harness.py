@@ -40,6 +40,9 @@ class MiniAppServer:
     ana: int  # provider ids
     maria: int
 
+    def chat_context(self):
+        return self.bot.application.context_types.context(self.bot.application)
+
     def init_data(self, user_id: int, *, at: datetime | None = None, token: str | None = None,
                   language: str = "en") -> str:
         return dev_init_data(user_id, "Someone", token or self.bot.standin.token,
