@@ -7,6 +7,8 @@
   Nothing secret is in them: the page gets its data from the API, signed in
   with Telegram's initData.
 * ``GET /app/api/week?start=YYYY-MM-DD``: that week of the calling provider.
+* ``GET /app/api/figures?weeks=8``: the practice in figures (core/practice_figures.py
+  says what each one counts), the current week last, and the totals.
 
 The API's other routes live in bot/webapp_actions.py and bot/webapp_schedule.py;
 all go through :func:`bot.webapp_access.api`.
@@ -23,7 +25,10 @@ from bot.webapp_access import MINIAPP, ApiError, Caller, MiniApp, api
 from bot.webapp_json import week_json
 from core.bounds import OutOfRange, check_day
 from core.localtime import local_date, zone
+from core.practice_figures import MAX_WEEKS, WeekFigures, figures_of
 from core.provider_week import provider_week
+
+DEFAULT_WEEKS = 8
 
 STATIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9]+)+$")
 CONTENT_TYPES = {
@@ -96,6 +101,25 @@ async def _week(request: web.Request, caller: Caller) -> web.Response:
     return await week_answer(request, caller, week_start(request, caller, today))
 
 
+def _figures_json(week: WeekFigures) -> dict[str, object]:
+    return {"start": week.start.isoformat(), **week.counts(),
+            "no_show_rate": week.no_show_rate, "late_cancel_rate": week.late_cancel_rate,
+            "booked_share": week.booked_share, "refill_rate": week.refill_rate}
+
+
+@api
+async def _figures(request: web.Request, caller: Caller) -> web.Response:
+    raw = request.query.get("weeks", str(DEFAULT_WEEKS))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_WEEKS:
+        raise ApiError(400, caller.texts._("This is not a valid request."), field="weeks")
+    svc = request.app[MINIAPP].services
+    figures = await figures_of(svc.uow(), caller.provider_id, int(raw), now=svc.clock())
+    return web.json_response({
+        "weeks": [_figures_json(week) for week in figures.weeks],
+        "totals": _figures_json(figures.totals),
+    })
+
+
 def add_webapp_routes(app: web.Application, miniapp: MiniApp) -> None:
     from bot import webapp_actions, webapp_schedule  # noqa: PLC0415 - they import this module
 
@@ -104,5 +128,6 @@ def add_webapp_routes(app: web.Application, miniapp: MiniApp) -> None:
     app.router.add_get("/app/", _page)
     app.router.add_get("/app/static/{name}", _static)
     app.router.add_get("/app/api/week", _week)
+    app.router.add_get("/app/api/figures", _figures)
     webapp_actions.add_routes(app)
     webapp_schedule.add_routes(app)

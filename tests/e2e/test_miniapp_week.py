@@ -122,3 +122,22 @@ async def test_the_week_is_the_one_of_the_providers_zone_and_defaults_to_today(s
     next_monday = await server.call("GET", "/app/api/week?start=2026-11-30")
     assert next_monday.body["week"] == {"start": "2026-11-30", "end": "2026-12-06",
                                         "today": "2026-11-25"}
+
+
+async def test_the_figures_of_the_last_weeks(server):
+    booked = await server.book(server.ana, 0, THU_NINE_BERLIN)
+    server.bot.clock.now = THU_NINE_BERLIN + timedelta(hours=2)
+    done = await server.call("POST", f"/app/api/appointments/{booked.id}/complete")
+    assert done.status == 200
+    reply = await server.call("GET", "/app/api/figures?weeks=8")
+    assert reply.status == 200, reply.body
+    weeks = reply.body["weeks"]
+    assert len(weeks) == 8 and weeks[-1]["start"] == "2026-11-23" and weeks[0]["start"] == "2026-10-05"
+    assert weeks[-1]["bookings"] == 1 and weeks[-1]["completed"] == 1
+    assert weeks[-1]["open_minutes"] == 5 * (210 + 240)
+    assert weeks[-1]["booked_minutes"] == 30 and weeks[-1]["no_show_rate"] == 0.0
+    assert reply.body["totals"]["bookings"] == 1
+    maria = await server.call("GET", "/app/api/figures", user=MARIA)
+    assert maria.body["totals"]["bookings"] == 0  # Ana's booking is not María's
+    for bad in ("0", "27", "x", "-1"):
+        assert (await server.call("GET", "/app/api/figures?weeks=" + bad)).status == 400
