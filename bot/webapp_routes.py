@@ -9,6 +9,7 @@
 * ``GET /app/api/week?start=YYYY-MM-DD``: that week of the calling provider.
 * ``GET /app/api/figures?weeks=8``: the practice in figures (core/practice_figures.py
   says what each one counts), the current week last, and the totals.
+* ``GET /app/api/texts?lang=xx``: the page's strings (conversations/webapp_texts.py).
 
 The API's other routes live in bot/webapp_actions.py and bot/webapp_schedule.py;
 all go through :func:`bot.webapp_access.api`.
@@ -23,6 +24,8 @@ from aiohttp import web
 
 from bot.webapp_access import MINIAPP, ApiError, Caller, MiniApp, api
 from bot.webapp_json import week_json
+from conversations.i18n import resolve_locale, texts_for
+from conversations.webapp_texts import page_texts
 from core.bounds import OutOfRange, check_day
 from core.localtime import local_date, zone
 from core.practice_figures import MAX_WEEKS, WeekFigures, figures_of
@@ -120,6 +123,14 @@ async def _figures(request: web.Request, caller: Caller) -> web.Response:
     })
 
 
+@api
+async def _texts(request: web.Request, caller: Caller) -> web.Response:
+    """The page's strings: in ``?lang=`` when it is one of ours, else the provider's."""
+    wanted = request.query.get("lang")
+    texts = texts_for(resolve_locale(wanted, caller.texts.locale)) if wanted else caller.texts
+    return web.json_response(page_texts(texts))
+
+
 def add_webapp_routes(app: web.Application, miniapp: MiniApp) -> None:
     from bot import webapp_actions, webapp_schedule  # noqa: PLC0415 - they import this module
 
@@ -129,5 +140,6 @@ def add_webapp_routes(app: web.Application, miniapp: MiniApp) -> None:
     app.router.add_get("/app/static/{name}", _static)
     app.router.add_get("/app/api/week", _week)
     app.router.add_get("/app/api/figures", _figures)
+    app.router.add_get("/app/api/texts", _texts)
     webapp_actions.add_routes(app)
     webapp_schedule.add_routes(app)

@@ -141,3 +141,17 @@ async def test_the_figures_of_the_last_weeks(server):
     assert maria.body["totals"]["bookings"] == 0  # Ana's booking is not María's
     for bad in ("0", "27", "x", "-1"):
         assert (await server.call("GET", "/app/api/figures?weeks=" + bad)).status == 400
+
+
+async def test_the_pages_texts_come_from_the_catalogs_in_the_providers_language(server):
+    english = await server.call("GET", "/app/api/texts")
+    assert english.status == 200
+    assert english.body["texts"]["title"] == "My week"
+    assert english.body["weekdays"][0] == "Mon" and english.body["time_format"]["hour12"] is True
+    russian = await server.call("GET", "/app/api/texts?lang=ru")
+    assert russian.body["locale"] == "ru" and russian.body["texts"]["title"] == "Моя неделя"
+    assert russian.body["months"][2] == "март" and russian.body["time_format"]["hour12"] is False
+    spanish = await server.call("GET", "/app/api/texts?lang=es-ES")
+    assert spanish.body["texts"]["confirm"] == "Confirmar"
+    assert (await server.call("GET", "/app/api/texts?lang=pt")).body["locale"] == "en"
+    assert (await server.call("GET", "/app/api/texts", user=None)).status == 401
