@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     console.add_argument("--language", choices=["en", "ru", "es"], default="en",
                          help="the language your pretend Telegram app uses")
+    console.add_argument("--as", dest="as_role", choices=["client", "provider"], default="client",
+                         help="provider: you run the demo clinic's first provider, and a local "
+                              "address opens the Mini App with a development sign-in")
     console.set_defaults(handler=ops.console_command)
 
     db = commands.add_parser("db", help="database maintenance")

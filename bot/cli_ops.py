@@ -38,7 +38,7 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> Any:
 async def console_command(args: argparse.Namespace, settings: Settings) -> Any:
     from bot.telegram_run import run_console
 
-    await run_console(settings, language=args.language)
+    await run_console(settings, language=args.language, as_provider=args.as_role == "provider")
     return None
 
 

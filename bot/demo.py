@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from core.model import (
     ProviderType,
     WeeklyInterval,
 )
+from core.ports import UnitOfWork
 
 
 def _week(days: range | tuple[int, ...], *spans: tuple[str, str]) -> tuple[WeeklyInterval, ...]:
@@ -69,3 +71,19 @@ DEMO_CLINIC: tuple[NewProvider, ...] = (
         ),
     ),
 )
+
+
+async def link_console_provider(uow: UnitOfWork, telegram_user_id: int) -> Provider:
+    """``slotbot console --as provider``: the console's person runs the demo clinic's first
+    provider (the one with the lowest id), unless they run one already."""
+    async with uow:
+        linked = await uow.providers.by_telegram_id(telegram_user_id)
+        if linked is not None:
+            return linked
+        first = min((offer.provider for offer in await uow.providers.offers()),
+                    key=lambda provider: provider.id or 0)
+        await uow.begin_write(first.id)
+        linked = replace(first, telegram_user_id=telegram_user_id)
+        await uow.providers.update(linked)
+        await uow.commit()
+    return linked

@@ -7,10 +7,11 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_application, close_bot_api_clients, publish_commands
 from bot.bootstrap import App, open_app
-from bot.demo import DEMO_CLINIC
+from bot.demo import DEMO_CLINIC, link_console_provider
 from bot.errors import BotStartError
 from bot.calendar_route import CalendarFeeds
 from bot.caldav_client import caldav_access
@@ -307,8 +308,32 @@ async def seed_demo(app: App) -> None:
         await register_provider(app.uow(), provider)
 
 
-async def run_console(settings: Settings, *, language: str = "en") -> None:
-    """The real bot, the demo clinic, and a chat in the terminal — no Telegram needed."""
+@contextlib.asynccontextmanager
+async def console_miniapp(app: App, application: Application, language: str) -> AsyncIterator[str]:
+    """Link the console's person to the demo's first provider and serve the Mini App on a
+    free local port; yields the page's address with a development sign-in."""
+    from bot.webapp_auth import dev_init_data
+
+    await link_console_provider(app.uow(), CONSOLE_USER_ID)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    runner = await start_http(http_app(app.engine, None, None, MiniApp(application)), "127.0.0.1", port)
+    try:
+        init_data = dev_init_data(CONSOLE_USER_ID, "You", application.bot.token, app.clock(), language)
+        yield f"http://127.0.0.1:{port}/app/#dev={quote(init_data, safe='')}"
+    finally:
+        await runner.cleanup()
+
+
+async def run_console(settings: Settings, *, language: str = "en", as_provider: bool = False) -> None:
+    """The real bot, the demo clinic, and a chat in the terminal — no Telegram needed.
+
+    ``as_provider``: the person in the terminal is the demo clinic's first provider, and
+    the Mini App is served on a local port with a development sign-in (initData signed
+    with the console's own token: only the console does this, never ``run``).
+    """
     from bot.standin.console import run_console as chat
     from bot.standin.server import BotApiStandIn
 
@@ -335,7 +360,15 @@ async def run_console(settings: Settings, *, language: str = "en") -> None:
                     "Slotbot console: you are chatting with the real bot. Type /start, a "
                     "message, or the number of a button; /quit leaves.\n"
                 )
-                await chat(standin, user)
+                if not as_provider:
+                    await chat(standin, user)
+                    return
+                async with console_miniapp(app, application, language) as url:
+                    print(  # noqa: T201
+                        "You are the demo clinic's first provider (try /agenda). Your week as "
+                        f"the Mini App, in a desktop browser:\n  {url}\n"
+                    )
+                    await chat(standin, user)
     except TelegramError as exc:
         raise BotStartError(f"the console could not start: {exc}") from None
     finally:
