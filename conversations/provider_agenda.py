@@ -15,7 +15,7 @@ from conversations import provider_series_views as series_views
 from conversations import provider_texts as ptexts
 from conversations.bounds_texts import out_of_range, parse_refusal
 from conversations.common import answer, pressed, services, show
-from conversations.webapp_entry import with_open_week
+from conversations.webapp_entry import ensure_menu_button, with_open_week
 from conversations.provider_common import acting, provider_only
 from conversations.provider_parsing import ParseError, parse_agenda_period
 from conversations.states import BROWSING, PROVIDER_CANCEL_REASON
@@ -51,6 +51,9 @@ async def _show_agenda(
     markup = keyboards.agenda(t, who.provider, first, last, items, page, date_window(today))
     await show(update, ptexts.agenda(t, who.provider, first, last, items, waiting, page),
                with_open_week(t, markup, services(context).public_url))
+    if who.provider.telegram_user_id == getattr(update.effective_user, "id", None):  # their own chat
+        await ensure_menu_button(context.bot, context.bot_data, who.provider.telegram_user_id, t,
+                                 services(context).public_url)
 
 
 @provider_only

@@ -53,3 +53,17 @@ async def set_menu_button(bot: Bot, chat_id: int, t: Texts, public_url: str | No
         log.warning("menu button for chat %s: %r", chat_id, exc)
         return False
     return True
+
+
+
+async def ensure_menu_button(
+    bot: Bot, bot_data: dict, chat_id: int | None, t: Texts, public_url: str | None  # type: ignore[type-arg]
+) -> None:
+    """Set the chat's menu button once per running application (``bot_data`` is not
+    persisted): providers linked before the Mini App existed get theirs at their first
+    /agenda after a start, without a burst of requests for every provider at each start."""
+    done = bot_data.setdefault("menu_button_set", set())
+    if chat_id is None or chat_id in done or miniapp_url(public_url) is None:
+        return
+    done.add(chat_id)
+    await set_menu_button(bot, chat_id, t, public_url)

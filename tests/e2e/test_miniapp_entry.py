@@ -35,3 +35,14 @@ async def test_without_a_public_https_address_there_is_no_button(engine, clock):
         assert _menu(bot, lena.id) is None
         await lena.send("/agenda week")
         assert OPEN not in lena.last.button_texts
+
+
+async def test_a_provider_linked_before_gets_the_menu_button_at_the_first_agenda(engine, clock):
+    async with running_demo_bot(engine, clock, public_url="https://bot.example.org") as bot:
+        lena, _token = await onboard(bot)
+        bot.standin.menu_buttons.pop(lena.id)  # as if linked before the Mini App existed
+        await lena.send("/agenda week")
+        assert _menu(bot, lena.id)["web_app"]["url"] == "https://bot.example.org/app/"
+        bot.standin.menu_buttons.pop(lena.id)
+        await lena.send("/agenda")  # once per running bot: no request at every agenda
+        assert _menu(bot, lena.id) is None
