@@ -95,7 +95,7 @@ function switchView(view) {
   state.view = view;
   closeSheet();
   document.body.dataset.view = view;
-  for (const tab of document.querySelectorAll('[data-view]')) {
+  for (const tab of document.querySelectorAll('.tabbar [data-view]')) {
     tab.setAttribute('aria-selected', String(tab.dataset.view === view));
   }
   $('#week-view').hidden = view !== 'week';
@@ -124,7 +124,7 @@ async function start() {
   $('[data-test=next-week]').addEventListener('click', () => loadWeek(addDays(state.start, 7)));
   $('[data-test=today]').addEventListener('click',
     () => loadWeek(state.data?.week.today || localToday()));
-  for (const tab of document.querySelectorAll('[data-view]')) {
+  for (const tab of document.querySelectorAll('.tabbar [data-view]')) {
     tab.addEventListener('click', () => switchView(tab.dataset.view));
   }
   if (!launch.initData) {
@@ -137,6 +137,8 @@ async function start() {
     setTexts({}, navigator.language?.slice(0, 2)); // English words; the week still works
   }
   translateStatic();
+  // Loaded after this module has run: they use `app` (a static import would be circular).
+  for (const module of await Promise.all([import('./appointments.js')])) module.install(app);
   await loadWeek(localToday());
 }
 

@@ -67,6 +67,10 @@ def browser() -> Iterator[object]:
     try:
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
         driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
+        # The page honours reduced motion: sheets appear at once, where Selenium can tap them
+        # (mid-slide a button is not where Selenium measured it).
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+            "features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
         driver.set_page_load_timeout(30)
         yield driver
     finally:

@@ -23,9 +23,17 @@ def stub():
 
 def wait_for(driver, script: str, timeout: float = 10):
     """Waits until the JavaScript expression is truthy (no sleeps: Selenium polls)."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(lambda d: d.execute_script(f"return {script}"))
+    try:
+        return WebDriverWait(driver, timeout).until(
+            lambda d: d.execute_script(f"return {script}"))
+    except TimeoutException:
+        state = driver.execute_script(
+            "return [document.body.dataset.state, document.querySelector('.sheet')?.innerText,"
+            " document.querySelector('[data-test=toast]')?.textContent]")
+        raise AssertionError(f"waited in vain for {script}; page (state, sheet, toast): {state}")
 
 
 def open_page(driver, stub, theme: str = "light") -> None:
@@ -61,3 +69,28 @@ def test_a_page_without_init_data_says_to_open_it_from_the_bot(browser, stub):
     wait_for(browser, "document.body.dataset.state === 'error'")
     assert "Open my week" in find(browser, "error").text
     assert stub.calls == []
+
+
+def test_confirming_a_pending_request_posts_confirm_and_redraws_it(browser, stub):
+    open_page(browser, stub)
+    find(browser, "appointment-12").click()
+    wait_for(browser, "document.querySelector('.sheet.open [data-test=action-confirm]')")
+    assert find(browser, "appointment-status").text == "Pending"
+    assert not browser.find_elements("css selector", "[data-test=action-cancel]")
+    renders = find(browser, "week-view").get_attribute("data-renders")
+    find(browser, "action-confirm").click()
+    wait_for(browser, f"document.querySelector('#week-view').dataset.renders !== '{renders}'")
+    assert ("POST", "appointments/12/confirm", {}) in stub.calls
+    assert find(browser, "appointment-12").get_attribute("data-status") == "CONFIRMED"
+
+
+def test_cancelling_asks_a_reason_and_sends_it(browser, stub):
+    open_page(browser, stub)
+    find(browser, "appointment-14").click()
+    wait_for(browser, "document.querySelector('.sheet.open [data-test=action-cancel]')")
+    find(browser, "action-cancel").click()
+    find(browser, "reason").send_keys("Ill today")
+    find(browser, "reason-submit").click()
+    wait_for(browser, "document.querySelector('[data-test=appointment-14]')"
+                      "?.dataset.status === 'CANCELLED'")
+    assert ("POST", "appointments/14/cancel", {"reason": "Ill today"}) in stub.calls
