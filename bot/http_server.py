@@ -10,6 +10,8 @@
 * ``GET /metrics``: Prometheus text format.
 * ``GET /calendar/<token>.ics``: a provider's calendar feed (``bot/calendar_route.py``),
   in both modes, when given :class:`~bot.calendar_route.CalendarFeeds`.
+* ``/app/...``: the providers' Mini App (``bot/webapp_routes.py``), in both modes, when
+  given :class:`~bot.webapp_access.MiniApp` (the running PTB application).
 
 aiohttp is already a dependency (the Bot API stand-in); PTB's own webhook server
 has no room for the health and metrics routes, so this one replaces it.
@@ -30,6 +32,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.calendar_route import CalendarFeeds, add_feed_route
+from bot.webapp_access import MiniApp
+from bot.webapp_routes import add_webapp_routes
 from conversations.metrics import DUPLICATE_UPDATES
 from storage.telegram_state import TelegramStateStore
 
@@ -93,7 +97,8 @@ async def _update(request: web.Request) -> web.Response:
 
 
 def http_app(
-    engine: AsyncEngine, webhook: Webhook | None = None, feeds: CalendarFeeds | None = None
+    engine: AsyncEngine, webhook: Webhook | None = None, feeds: CalendarFeeds | None = None,
+    miniapp: MiniApp | None = None,
 ) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[ENGINE] = engine
@@ -101,6 +106,8 @@ def http_app(
     app.router.add_get("/metrics", _metrics)
     if feeds is not None:
         add_feed_route(app, feeds)
+    if miniapp is not None:
+        add_webapp_routes(app, miniapp)
     if webhook is not None:
         app[WEBHOOK] = webhook
         app.router.add_post(webhook.path, _update)

@@ -27,6 +27,7 @@ from bot.calendar_route import CalendarFeeds
 from bot.caldav_client import caldav_access
 from bot.feed_access import feed_access
 from bot.http_server import Webhook, http_app, start_http
+from bot.webapp_access import MiniApp
 from bot.settings import Settings
 from conversations.common import Services
 from conversations.delivery import STOPPING
@@ -197,7 +198,10 @@ async def serving(
                 )
             except TelegramError as exc:
                 raise BotStartError(f"cannot set the webhook at the Telegram Bot API: {exc.message}") from None
-        runner = await start_http(http_app(engine, hook, feeds), host, port) if port else None
+        # The Mini App's API acts with the application's services and sends the
+        # chat's notices with its bot, in polling and webhook mode alike.
+        miniapp = MiniApp(application)
+        runner = await start_http(http_app(engine, hook, feeds, miniapp), host, port) if port else None
         try:
             yield runner
         finally:

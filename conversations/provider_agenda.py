@@ -15,6 +15,7 @@ from conversations import provider_series_views as series_views
 from conversations import provider_texts as ptexts
 from conversations.bounds_texts import out_of_range, parse_refusal
 from conversations.common import answer, pressed, services, show
+from conversations.webapp_entry import with_open_week
 from conversations.provider_common import acting, provider_only
 from conversations.provider_parsing import ParseError, parse_agenda_period
 from conversations.states import BROWSING, PROVIDER_CANCEL_REASON
@@ -47,8 +48,9 @@ async def _show_agenda(
     items = await agenda(services(context).uow(), who.provider.id, first, last)  # type: ignore[arg-type]
     waiting = await waiting_count(services(context).uow(), who.provider.id, first, last)  # type: ignore[arg-type]
     today = local_date(services(context).clock(), zone(who.provider.timezone))
+    markup = keyboards.agenda(t, who.provider, first, last, items, page, date_window(today))
     await show(update, ptexts.agenda(t, who.provider, first, last, items, waiting, page),
-               keyboards.agenda(t, who.provider, first, last, items, page, date_window(today)))
+               with_open_week(t, markup, services(context).public_url))
 
 
 @provider_only

@@ -16,6 +16,7 @@ from conversations.states import BROWSING
 from core.bounds import parse_id
 from core.errors import InviteInvalid, NotAuthorised
 from core.model import NewProvider, Provider
+from conversations.webapp_entry import set_menu_button
 from core.onboarding import invite_provider, redeem_invite
 
 INVITE_PREFIX = "i"
@@ -70,6 +71,7 @@ async def redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, token: str)
         pt._("Welcome, {name}! Your calendar is linked to this account.").format(name=escape(provider.name))
         + "\n\n" + provider_help(pt.locale),
     )
+    await set_menu_button(context.bot, user.id, pt, services(context).public_url)  # type: ignore[union-attr]
     return BROWSING
 
 

@@ -258,6 +258,12 @@ class WaitlistRepository(Protocol):
 
     async def open_offers(self, provider_id: int | None = None) -> list[WaitlistOffer]: ...
 
+    async def offers_starting(
+        self, provider_id: int, start: datetime, end: datetime
+    ) -> list[WaitlistOffer]:
+        """Every offer (any status) of the provider for a slot starting in [start, end)."""
+        ...
+
     async def providers_with_open_offers(self) -> list[int]: ...
 
     async def move_offer(self, offer_id: int, to: OfferStatus) -> bool:

@@ -140,6 +140,20 @@ class SqlWaitlistRepository:
         rows = await self._session.scalars(query.order_by(WaitlistOfferRow.id))
         return [_offer(r) for r in rows]
 
+    async def offers_starting(
+        self, provider_id: int, start: datetime, end: datetime
+    ) -> list[WaitlistOffer]:
+        rows = await self._session.scalars(
+            select(WaitlistOfferRow)
+            .where(
+                WaitlistOfferRow.provider_id == provider_id,
+                WaitlistOfferRow.starts_at >= start,
+                WaitlistOfferRow.starts_at < end,
+            )
+            .order_by(WaitlistOfferRow.id)
+        )
+        return [_offer(r) for r in rows]
+
     async def providers_with_open_offers(self) -> list[int]:
         rows = await self._session.scalars(
             select(WaitlistOfferRow.provider_id).where(WaitlistOfferRow.status == OPEN).distinct()

@@ -37,6 +37,10 @@ def check_markup(markup: Any) -> dict[str, Any] | None:
                 raise ApiError(400, TEXT_BUTTON)
             if data is not None and len(str(data).encode()) > 64:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            web_app = button.get("web_app")
+            # Telegram opens Web Apps from https:// addresses only.
+            if web_app is not None and not str((web_app or {}).get("url", "")).startswith("https://"):
+                raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
         if len(buttons) > INLINE_BUTTONS_LIMIT:
             raise ApiError(400, "Bad Request: REPLY_MARKUP_TOO_LONG")
     if "keyboard" in markup:

@@ -396,6 +396,12 @@ class FakeWaitlistRepository(_Repository):
             if o.status is OfferStatus.OPEN and provider_id in (None, o.provider_id)
         ]
 
+    async def offers_starting(self, provider_id: int, start: datetime, end: datetime) -> list[WaitlistOffer]:
+        return [
+            replace(o) for _, o in sorted(self._data.offers.items())
+            if o.provider_id == provider_id and start <= o.start < end
+        ]
+
     async def providers_with_open_offers(self) -> list[int]:
         return sorted({o.provider_id for o in self._data.offers.values() if o.status is OfferStatus.OPEN})
 
