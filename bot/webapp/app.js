@@ -28,9 +28,7 @@ export function onWeekRendered(callback) {
 
 function showError(error) {
   if (error instanceof ApiError && error.body?.error) toast(error.body.error, 'error');
-  else if (error instanceof ApiError && error.status === 0) {
-    toast(t('Could not reach the bot. Check the connection and try again.'), 'error');
-  } else toast(t('Something went wrong. Try again.'), 'error');
+  else toast(t('offline'), 'error');
 }
 
 function fatal(message) {
@@ -81,9 +79,9 @@ async function loadWeek(start) {
     render();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
-      fatal(t('This page opens from the bot in Telegram: tap “Open my week” there.'));
+      fatal(t('open_from_bot'));
     } else if (error instanceof ApiError && error.status === 403) {
-      fatal(t('Only providers can see this page.'));
+      fatal(t('providers_only'));
     } else {
       document.body.dataset.state = state.data ? 'ready' : 'error';
       showError(error);
@@ -128,17 +126,18 @@ async function start() {
     tab.addEventListener('click', () => switchView(tab.dataset.view));
   }
   if (!launch.initData) {
-    fatal(t('This page opens from the bot in Telegram: tap “Open my week” there.'));
+    fatal(t('open_from_bot'));
     return;
   }
   try {
     setTexts(await api.texts());
   } catch {
-    setTexts({}, navigator.language?.slice(0, 2)); // English words; the week still works
+    setTexts({}); // loadWeek says why (401, 403, offline)
   }
   translateStatic();
   // Loaded after this module has run: they use `app` (a static import would be circular).
-  for (const module of await Promise.all([import('./appointments.js')])) module.install(app);
+  const modules = [import('./appointments.js'), import('./editing.js')];
+  for (const module of await Promise.all(modules)) module.install(app);
   await loadWeek(localToday());
 }
 

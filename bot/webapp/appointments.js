@@ -4,15 +4,6 @@ import { h } from './dom.js';
 import { t, dayLong, range } from './i18n.js';
 import { closeSheet, openSheet, sheetButton, toast } from './sheet.js';
 import { haptic } from './telegram.js';
-import { STATUS_LABELS } from './week.js';
-
-const DONE = {
-  confirm: 'Confirmed. The client has been told.',
-  decline: 'Declined. The client has been told.',
-  cancel: 'Cancelled. The client has been told.',
-  complete: 'Marked as completed.',
-  no_show: 'Marked as a no-show.',
-};
 
 /** What a provider can do with an appointment now (the server checks again). */
 export function allowedActions(appointment, now = Date.now()) {
@@ -31,23 +22,22 @@ async function run(app, appointment, action, reason) {
   }
   haptic('medium');
   closeSheet();
-  toast(t(DONE[action]));
+  toast(t('saved'));
   await app.reload();
 }
 
 function askReason(app, appointment, action) {
   const box = h('textarea', {
-    test: 'reason', maxlength: 500, placeholder: t('Reason (optional, the client sees it)'),
+    test: 'reason', maxlength: 500, placeholder: t('reason_prompt'), 'aria-label': t('reason_prompt'),
   });
-  const label = action === 'decline' ? t('Decline the request') : t('Cancel the appointment');
   openSheet({
-    title: label,
+    title: t(action),
     subtitle: `${appointment.client} · ${range(appointment.from, appointment.to)}`,
     body: [
       box,
-      sheetButton(label, 'reason-submit',
+      sheetButton(t('send'), 'reason-submit',
         () => run(app, appointment, action, box.value.trim() || undefined), 'danger'),
-      sheetButton(t('Back'), 'reason-back', () => openAppointment(app, appointment)),
+      sheetButton(t('back'), 'reason-back', () => openAppointment(app, appointment)),
     ],
   });
   box.focus();
@@ -56,19 +46,19 @@ function askReason(app, appointment, action) {
 function actionButton(app, appointment, action) {
   switch (action) {
     case 'confirm':
-      return sheetButton(t('Confirm'), 'action-confirm',
+      return sheetButton(t('confirm'), 'action-confirm',
         () => run(app, appointment, 'confirm'), 'primary');
     case 'decline':
-      return sheetButton(t('Decline…'), 'action-decline',
+      return sheetButton(t('decline'), 'action-decline',
         () => askReason(app, appointment, 'decline'), 'danger');
     case 'complete':
-      return sheetButton(t('Mark as completed'), 'action-complete',
+      return sheetButton(t('complete'), 'action-complete',
         () => run(app, appointment, 'complete'), 'primary');
     case 'no_show':
-      return sheetButton(t('Mark as a no-show'), 'action-no_show',
+      return sheetButton(t('no_show'), 'action-no_show',
         () => run(app, appointment, 'no_show'));
     default:
-      return sheetButton(t('Cancel the appointment…'), 'action-cancel',
+      return sheetButton(t('cancel'), 'action-cancel',
         () => askReason(app, appointment, 'cancel'), 'danger');
   }
 }
@@ -76,12 +66,14 @@ function actionButton(app, appointment, action) {
 export function openAppointment(app, appointment) {
   const status = appointment.status.toLowerCase();
   const facts = h('dl', { class: 'facts' },
-    h('dt', null, t('Type')), h('dd', null, appointment.type),
-    h('dt', null, t('Status')), h('dd', null,
+    h('dt', null, '🏷'), h('dd', null, appointment.type),
+    h('dt', null, '●'), h('dd', null,
       h('span', { class: `badge ${status}`, test: 'appointment-status' },
-        t(STATUS_LABELS[appointment.status] || appointment.status))),
-    appointment.series ? [h('dt', null, t('Repeats')), h('dd', null, t('Weekly series'))] : null,
-    appointment.late_cancel ? [h('dt', null, t('Note')), h('dd', null, t('Late cancellation'))]
+        t(`status_${appointment.status}`))),
+    appointment.series ? [h('dt', null, '↻'), h('dd', null, t('series'))] : null,
+    appointment.late_cancel ? [h('dt', null, '⚠'), h('dd', null, t('late_cancel'))] : null,
+    appointment.notes ? [h('dt', null, '✎'), h('dd', null, appointment.notes)] : null,
+    appointment.cancel_reason ? [h('dt', null, '✕'), h('dd', null, appointment.cancel_reason)]
       : null);
   const actions = allowedActions(appointment);
   openSheet({
@@ -90,8 +82,6 @@ export function openAppointment(app, appointment) {
     test: 'appointment-sheet',
     body: [
       facts,
-      appointment.status === 'PENDING'
-        ? h('p', { class: 'note' }, t('The client is waiting for your answer.')) : null,
       actions.map((action) => actionButton(app, appointment, action)),
     ],
   });

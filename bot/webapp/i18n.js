@@ -1,23 +1,34 @@
 // The page's words and dates. The words come from the bot's Babel catalogs through
-// /app/api/texts (keyed by the English text, which is also what shows when a catalog has
-// none); weekday and month names and the clock format come with them when the server
-// sends them, else from the browser's Intl for the provider's language.
+// /app/api/texts (conversations/webapp_texts.py: stable keys -> the provider's language),
+// with Babel's weekday names and whether the locale's clock is 12-hour; dates are written
+// by the browser's Intl in that locale.
+
+// What shows before the texts arrive or when they cannot (the sign-in failed).
+const FALLBACK = {
+  open_from_bot: 'Open this page with the “Open my week” button in the bot’s chat.',
+  providers_only: 'This page is for providers.',
+  offline: 'Could not reach the bot. Try again.',
+};
 
 let words = {};
 let names = {};
 let language = 'en';
 
-export function setTexts(payload, lang) {
-  language = lang || payload?.language || 'en';
+export function setTexts(payload) {
+  language = (payload?.locale || navigator.language || 'en').replace('_', '-');
   words = payload?.texts || {};
-  names = payload?.names || {};
+  names = {
+    weekdays: payload?.weekdays,
+    weekdaysWide: payload?.weekdays_wide,
+    hour12: payload?.time_format?.hour12,
+  };
   document.documentElement.lang = language;
 }
 
-/** The provider's-language text for an English text. */
-export function t(english) {
-  const translated = words[english];
-  return typeof translated === 'string' && translated ? translated : english;
+/** The page's text for a key, in the provider's language. */
+export function t(key) {
+  const text = words[key] ?? FALLBACK[key];
+  return typeof text === 'string' && text ? text : key;
 }
 
 // ---- dates as "YYYY-MM-DD" strings, computed in UTC so that no zone or DST can shift them
@@ -77,13 +88,13 @@ function format(day, options) {
 }
 
 export function weekdayShort(day) {
-  return names.weekdays_short?.[weekdayOf(day)] || format(day, { weekday: 'short' });
+  return names.weekdays?.[weekdayOf(day)] || format(day, { weekday: 'short' });
 }
 
 export function weekdayLong(weekday) {
   // 2024-01-01 was a Monday.
   const day = addDays('2024-01-01', weekday);
-  return names.weekdays?.[weekday] || format(day, { weekday: 'long' });
+  return names.weekdaysWide?.[weekday] || format(day, { weekday: 'long' });
 }
 
 export function dayLong(day) {
@@ -107,13 +118,9 @@ export function monthShort(day) {
 
 export function clock(minutes) {
   const date = new Date(Date.UTC(2024, 0, 1, 0, minutes));
-  if (names.hour12 === false || names.hour12 === true) {
-    return new Intl.DateTimeFormat(language, {
-      timeZone: 'UTC', hour: 'numeric', minute: '2-digit', hour12: names.hour12,
-    }).format(date);
-  }
-  return new Intl.DateTimeFormat(language, { timeZone: 'UTC', hour: 'numeric', minute: '2-digit' })
-    .format(date);
+  return new Intl.DateTimeFormat(language, {
+    timeZone: 'UTC', hour: 'numeric', minute: '2-digit', hour12: names.hour12 ?? undefined,
+  }).format(date);
 }
 
 /** A clock time as short as the card of a 50-pixel column needs it: "9:00", "9:00" (no AM/PM). */

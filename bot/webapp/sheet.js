@@ -27,7 +27,7 @@ export function openSheet({ title, subtitle, body, test = 'sheet' }) {
       h('div', null, h('h2', { class: 'sheet-title' }, title),
         subtitle ? h('p', { class: 'sheet-subtitle' }, subtitle) : null),
       h('button', {
-        class: 'icon-button', type: 'button', 'aria-label': t('Close'), test: 'sheet-close',
+        class: 'icon-button', type: 'button', 'aria-label': t('close'), test: 'sheet-close',
         onclick: closeSheet,
       }, '✕')),
     h('div', { class: 'sheet-body' }, body));

@@ -10,13 +10,6 @@ const DEFAULT_FIRST = 7;
 const DEFAULT_LAST = 21;
 const ACTIVE = new Set(['PENDING', 'CONFIRMED']);
 
-export const STATUS_LABELS = {
-  PENDING: 'Pending',
-  CONFIRMED: 'Confirmed',
-  CANCELLED: 'Cancelled',
-  COMPLETED: 'Completed',
-  NO_SHOW: 'No-show',
-};
 
 /** The appointments of the week placed on their local day, with minutes since midnight. */
 export function placeAppointments(data) {
@@ -112,7 +105,7 @@ export function renderWeek(data, { nowMinutes } = {}) {
     });
     if (day.day_off && !day.hours.length) {
       column.append(h('div', { class: 'off-label', style: { top: top(opening + 60) } },
-        t('Day off')));
+        t('day_off')));
     }
     for (const block of day.blocks) {
       const from = block.whole_day ? first * 60 : toMinutes(block.start);
@@ -120,7 +113,7 @@ export function renderWeek(data, { nowMinutes } = {}) {
       column.append(h('div', {
         class: `block${block.whole_day ? ' whole' : ''}`, test: `block-${block.id}`,
         'data-id': block.id, style: { top: top(from), height: height(from, to) },
-      }, h('span', null, block.whole_day ? t('Whole day blocked') : t('Blocked'))));
+      }, h('span', null, t('blocked'))));
     }
     const todays = placed.filter((item) => item.date === day.date);
     const placing = lanes(todays);

@@ -17,6 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
+from conversations.i18n import texts_for
+from conversations.webapp_texts import page_texts
+
 WEBAPP = Path(__file__).resolve().parents[2] / "bot" / "webapp"
 INIT_DATA = "query_id=AA&user=%7B%22id%22%3A1%7D&auth_date=1800000000&hash=abc"
 
@@ -91,7 +94,7 @@ class StubApi:
         if request.headers.get("Authorization") != f"tma {INIT_DATA}":
             return web.json_response({"error": "no initData"}, status=401)
         if path == "texts":
-            return web.json_response({"language": "en", "texts": {}})
+            return web.json_response(page_texts(texts_for("en")))
         if path == "week":
             return web.json_response(self.week())
         if path == "figures":
@@ -100,6 +103,8 @@ class StubApi:
             weekday = int(path.split("/")[1])
             self.weekly = [i for i in self.weekly if i["weekday"] != weekday] + [
                 {"weekday": weekday, **i} for i in body["intervals"]]
+            return web.json_response(self.week())
+        if path == "hours/copy":
             return web.json_response(self.week())
         if path == "blocks" and request.method == "POST":
             clashing = [a for a in self.appointments

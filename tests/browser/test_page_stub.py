@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.browser.conftest import save_screenshot
+from tests.browser.page_actions import drag_on_day, find, tap, tap_and_wait_for_redraw, wait_for
 from tests.browser.stub_api import INIT_DATA, RunningStub
 
 pytestmark = pytest.mark.usefixtures("browser")
@@ -21,28 +22,9 @@ def stub():
         yield running
 
 
-def wait_for(driver, script: str, timeout: float = 10):
-    """Waits until the JavaScript expression is truthy (no sleeps: Selenium polls)."""
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    try:
-        return WebDriverWait(driver, timeout).until(
-            lambda d: d.execute_script(f"return {script}"))
-    except TimeoutException:
-        state = driver.execute_script(
-            "return [document.body.dataset.state, document.querySelector('.sheet')?.innerText,"
-            " document.querySelector('[data-test=toast]')?.textContent]")
-        raise AssertionError(f"waited in vain for {script}; page (state, sheet, toast): {state}")
-
-
 def open_page(driver, stub, theme: str = "light") -> None:
     driver.get(f"{stub.base_url}/app/?theme={theme}#dev={quote(INIT_DATA, safe='')}")
     wait_for(driver, "document.body.dataset.state === 'ready'")
-
-
-def find(driver, test: str):
-    return driver.find_element("css selector", f"[data-test='{test}']")
 
 
 def test_the_week_shows_hours_blocks_and_appointments_in_the_providers_zone(
@@ -75,7 +57,7 @@ def test_confirming_a_pending_request_posts_confirm_and_redraws_it(browser, stub
     open_page(browser, stub)
     find(browser, "appointment-12").click()
     wait_for(browser, "document.querySelector('.sheet.open [data-test=action-confirm]')")
-    assert find(browser, "appointment-status").text == "Pending"
+    assert find(browser, "appointment-status").text == "Waiting for your confirmation"
     assert not browser.find_elements("css selector", "[data-test=action-cancel]")
     renders = find(browser, "week-view").get_attribute("data-renders")
     find(browser, "action-confirm").click()
@@ -94,3 +76,44 @@ def test_cancelling_asks_a_reason_and_sends_it(browser, stub):
     wait_for(browser, "document.querySelector('[data-test=appointment-14]')"
                       "?.dataset.status === 'CANCELLED'")
     assert ("POST", "appointments/14/cancel", {"reason": "Ill today"}) in stub.calls
+
+
+def test_dragging_on_tuesday_adds_those_working_hours_every_tuesday(browser, stub):
+    open_page(browser, stub)
+    drag_on_day(browser, 1, "10:00", "13:00")
+    wait_for(browser, "document.querySelector('.sheet.open [data-test=range-sheet]')")
+    assert "10:00" in find(browser, "range-sheet").text
+    tap_and_wait_for_redraw(browser, "add-hours")
+    assert ("PUT", "hours/1", {"intervals": [{"start": "10:00", "end": "13:00"}]}) in stub.calls
+    hours = find(browser, "hours-1-0")
+    assert (hours.get_attribute("data-start"), hours.get_attribute("data-end")) == (
+        "10:00", "13:00")
+
+
+def test_a_block_over_a_booking_asks_and_cancels_it_when_told(browser, stub):
+    open_page(browser, stub)
+    drag_on_day(browser, 4, "13:00", "18:00")
+    tap(browser, "add-block")
+    wait_for(browser, "document.querySelector('.sheet.open [data-test=conflict-sheet]')")
+    assert "Maria" in find(browser, "conflict-14").text
+    tap_and_wait_for_redraw(browser, "conflict-cancel")
+    sent = [body for method, path, body in stub.calls if path == "blocks"]
+    assert sent == [
+        {"date": "2027-03-19", "start": "13:00", "end": "18:00", "decision": None},
+        {"date": "2027-03-19", "start": "13:00", "end": "18:00", "decision": "cancel"},
+    ]
+    assert browser.find_elements("css selector", "[data-test=block-70]")
+
+
+def test_tapping_hours_removes_them_and_copying_sends_the_weekdays(browser, stub):
+    open_page(browser, stub)
+    find(browser, "hours-0-1").click()
+    tap(browser, "copy-hours")
+    tap(browser, "copy-to-1")
+    tap(browser, "copy-to-5")
+    tap(browser, "copy-submit")
+    wait_for(browser, "document.querySelector('[data-test=toast]')?.textContent === 'Saved.'")
+    assert ("POST", "hours/copy", {"from": 0, "to": [1, 5]}) in stub.calls
+    find(browser, "hours-0-1").click()
+    tap_and_wait_for_redraw(browser, "remove-hours")
+    assert ("PUT", "hours/0", {"intervals": [{"start": "09:00", "end": "12:30"}]}) in stub.calls
