@@ -27,6 +27,7 @@ export function onWeekRendered(callback) {
 }
 
 function showError(error) {
+  if (!(error instanceof ApiError)) console.error(error); // a bug of the page, not the network
   if (error instanceof ApiError && error.body?.error) toast(error.body.error, 'error');
   else toast(t('offline'), 'error');
 }
@@ -53,7 +54,7 @@ function render() {
   const view = $('#week-view');
   const scroll = view.scrollTop;
   const firstRender = state.renders === 0 || body.dataset.start !== data.week.start;
-  body.replaceChildren(week.grid);
+  body.replaceChildren(week.grid, h('p', { class: 'hint', test: 'drag-hint' }, t('drag_hint')));
   body.dataset.start = data.week.start;
   state.renders += 1;
   view.dataset.start = data.week.start;

@@ -26,7 +26,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 
 export function svg(tag, attrs = {}, ...children) {
   const element = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) {
+  for (const [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null) continue;
     if (key === 'test') element.setAttribute('data-test', value);
     else element.setAttribute(key, value);

@@ -54,10 +54,21 @@ FIGURES = {
             (67, 20, 17, 1, 1, 3, 1440, 3, 3), (74, 11, 6, 0, 0, 1, 660, 1, 1))
     ],
 }
-FIGURES["totals"] = {
+
+
+def _rates(counts: dict[str, Any]) -> dict[str, Any]:
+    held = counts["completed"] + counts["no_show"]
+    return {**counts, "no_show_rate": counts["no_show"] / held if held else None,
+            "late_cancel_rate": counts["late_cancel"] / counts["bookings"],
+            "booked_share": counts["booked_minutes"] / counts["open_minutes"],
+            "refill_rate": counts["refilled"] / counts["freed"]}
+
+
+FIGURES["weeks"] = [_rates(week) for week in FIGURES["weeks"]]
+FIGURES["totals"] = _rates({
     key: sum(week[key] for week in FIGURES["weeks"])
-    for key in FIGURES["weeks"][0] if key != "start"
-}
+    for key in FIGURES["weeks"][0] if key != "start" and not key.endswith(("_rate", "_share"))
+})
 
 
 @dataclass

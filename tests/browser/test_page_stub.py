@@ -117,3 +117,14 @@ def test_tapping_hours_removes_them_and_copying_sends_the_weekdays(browser, stub
     find(browser, "hours-0-1").click()
     tap_and_wait_for_redraw(browser, "remove-hours")
     assert ("PUT", "hours/0", {"intervals": [{"start": "09:00", "end": "12:30"}]}) in stub.calls
+
+
+def test_the_figures_draw_four_charts_and_the_totals(browser, stub, screenshots):
+    open_page(browser, stub)
+    tap(browser, "tab-figures")
+    wait_for(browser, "document.querySelector('#figures-view').dataset.state === 'ready'")
+    assert find(browser, "total-bookings").text.startswith("115")
+    assert find(browser, "total-refilled").text.startswith("12 / 17")
+    for chart in ("chart-bookings", "chart-rates", "chart-booked-share", "chart-refilled"):
+        assert find(browser, chart).find_elements("css selector", "rect, polyline")
+    save_screenshot(browser, screenshots, "stub-figures")
