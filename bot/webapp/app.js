@@ -3,7 +3,7 @@
 import { ApiError, createApi } from './api.js';
 import { h } from './dom.js';
 import {
-  setTexts, t, addDays, localToday, weekTitle, inZone,
+  setTexts, t, addDays, weekTitle, inZone,
 } from './i18n.js';
 import { closeSheet, toast } from './sheet.js';
 import { launchParams, onThemeChanged, postEvent } from './telegram.js';
@@ -121,8 +121,8 @@ async function start() {
   postEvent('web_app_expand');
   $('[data-test=prev-week]').addEventListener('click', () => loadWeek(addDays(state.start, -7)));
   $('[data-test=next-week]').addEventListener('click', () => loadWeek(addDays(state.start, 7)));
-  $('[data-test=today]').addEventListener('click',
-    () => loadWeek(state.data?.week.today || localToday()));
+  // Without a date the server answers the week of the provider's today (their zone, its clock).
+  $('[data-test=today]').addEventListener('click', () => loadWeek(undefined));
   for (const tab of document.querySelectorAll('.tabbar [data-view]')) {
     tab.addEventListener('click', () => switchView(tab.dataset.view));
   }
@@ -139,7 +139,7 @@ async function start() {
   // Loaded after this module has run: they use `app` (a static import would be circular).
   const modules = [import('./appointments.js'), import('./editing.js')];
   for (const module of await Promise.all(modules)) module.install(app);
-  await loadWeek(localToday());
+  await loadWeek(undefined);
 }
 
 start();

@@ -222,13 +222,22 @@ function tapAt(app, column, clientY) {
   if (interval) openHours(app, day, interval);
 }
 
+function swallowNextClick() {
+  const swallow = (event) => event.stopPropagation();
+  window.addEventListener('click', swallow, { capture: true, once: true });
+  setTimeout(() => window.removeEventListener('click', swallow, { capture: true }), 0);
+}
+
 function watchColumns(app, body) {
   let press = null;
   body.addEventListener('pointerdown', (event) => {
     const column = event.target.closest('.day');
-    if (!column || event.target.closest('.appt, .block') || event.button > 0) return;
+    const mouse = event.pointerType === 'mouse';
+    // A mouse may start a range on a booking (a block over it); a finger there means a tap.
+    if (!column || event.target.closest(mouse ? '.block' : '.appt, .block')) return;
+    if (event.button > 0) return;
     press = { column, id: event.pointerId, x: event.clientX, y: event.clientY, drag: null,
-      mouse: event.pointerType === 'mouse', timer: null };
+      mouse, timer: null, onCard: Boolean(event.target.closest('.appt')) };
     if (!press.mouse) {
       // A finger scrolls; holding it still first starts a selection, as calendar apps do.
       const held = press;
@@ -258,11 +267,13 @@ function watchColumns(app, body) {
   const end = (event, cancelled) => {
     if (!press || event.pointerId !== press.id) return;
     clearTimeout(press.timer);
-    const { drag, column } = press;
+    const { drag, column, onCard } = press;
     press = null;
     if (drag && cancelled) drag.abandon();
-    else if (drag) drag.finish();
-    else if (!cancelled) tapAt(app, column, event.clientY);
+    else if (drag) {
+      swallowNextClick(); // the click that ends a drag is not a tap on what lies under it
+      drag.finish();
+    } else if (!cancelled && !onCard) tapAt(app, column, event.clientY);
   };
   body.addEventListener('pointerup', (event) => end(event, false));
   body.addEventListener('pointercancel', (event) => end(event, true));

@@ -52,10 +52,6 @@ export function weekdayOf(day) {
   return (parseDay(day).getUTCDay() + 6) % 7;
 }
 
-export function localToday() {
-  const now = new Date();
-  return isoDay(new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate())));
-}
 
 // ---- clock times as minutes since midnight
 export function toMinutes(hhmm) {
