@@ -16,6 +16,7 @@ from bot.webapp_access import MINIAPP, Caller, api, body_of
 from bot.webapp_json import appointment_json
 from conversations import notifications, waitlist_offers
 from conversations.metrics import CANCELLATIONS
+from conversations.provider_agenda import REASON_MAX_CHARS  # as in the chat
 from core.agenda import agenda_item
 from core.bounds import MAX_ID
 from core.booking import (
@@ -28,8 +29,6 @@ from core.booking import (
 from core.errors import NotFound
 from core.model import CancelledBy
 
-#: As in the chat (conversations/provider_agenda.REASON_MAX_CHARS).
-REASON_MAX_CHARS = 500
 ACTIONS = ("confirm", "decline", "cancel", "complete", "no_show")
 
 

@@ -19,12 +19,18 @@ async def agenda(uow: UnitOfWork, provider_id: int, first: date, last: date) -> 
             raise NotFound("provider", provider_id)
         tz = zone(provider.timezone)
         start, end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
-        items = []
-        for appointment in await uow.appointments.for_provider(provider_id, start, end):
-            client = await uow.clients.get(appointment.client_id)
-            appt_type = await uow.providers.appointment_type(appointment.type_id)
-            assert client is not None and appt_type is not None  # foreign keys
-            items.append(AgendaItem(appointment, client, appt_type))
+        return await agenda_items(uow, provider_id, start, end)
+
+
+async def agenda_items(uow: UnitOfWork, provider_id: int, start: datetime, end: datetime) -> list[AgendaItem]:
+    """Inside an open unit of work: the provider's appointments starting in ``[start, end)``
+    with their clients and types, by time."""
+    items = []
+    for appointment in await uow.appointments.for_provider(provider_id, start, end):
+        client = await uow.clients.get(appointment.client_id)
+        appt_type = await uow.providers.appointment_type(appointment.type_id)
+        assert client is not None and appt_type is not None  # foreign keys
+        items.append(AgendaItem(appointment, client, appt_type))
     return items
 
 

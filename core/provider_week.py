@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from core.agenda import agenda_items
 from core.errors import NotFound
 from core.localtime import local_date, local_midnight, require_utc, zone
 from core.model import AgendaItem, ProviderCalendar
@@ -46,12 +47,7 @@ async def provider_week(uow: UnitOfWork, provider_id: int, day: date, *, now: da
             raise NotFound("provider", provider_id)
         tz = zone(calendar.provider.timezone)
         start, end = local_midnight(first, tz), local_midnight(first + timedelta(days=7), tz)
-        items = []
-        for appointment in await uow.appointments.for_provider(provider_id, start, end):
-            client = await uow.clients.get(appointment.client_id)
-            appt_type = await uow.providers.appointment_type(appointment.type_id)
-            assert client is not None and appt_type is not None  # foreign keys
-            items.append(AgendaItem(appointment, client, appt_type))
+        items = await agenda_items(uow, provider_id, start, end)
     last = first + timedelta(days=6)
     overrides = tuple(o for o in calendar.overrides if first <= o.date <= last)
     week_calendar = ProviderCalendar(calendar.provider, calendar.weekly, overrides)

@@ -2,8 +2,7 @@
 // runs the same services as the chat's /agenda and sends the client the same notices.
 import { h } from './dom.js';
 import { t, dayLong, range } from './i18n.js';
-import { closeSheet, openSheet, sheetButton, toast } from './sheet.js';
-import { haptic } from './telegram.js';
+import { openSheet, saved, sheetButton } from './sheet.js';
 
 /** What a provider can do with an appointment now (the server checks again). */
 export function allowedActions(appointment, now = Date.now()) {
@@ -20,10 +19,7 @@ async function run(app, appointment, action, reason) {
     app.showError(error);
     return;
   }
-  haptic('medium');
-  closeSheet();
-  toast(t('saved'));
-  await app.reload();
+  await saved(app);
 }
 
 function askReason(app, appointment, action) {

@@ -7,7 +7,7 @@ import {
   t, dayLong, range, toHHMM, toMinutes, weekdayLong, inZone, clock,
 } from './i18n.js';
 import { ApiError } from './api.js';
-import { closeSheet, openSheet, sheetButton, toast } from './sheet.js';
+import { openSheet, saved, sheetButton } from './sheet.js';
 import { haptic } from './telegram.js';
 import { minuteAt, HOUR_PX } from './week.js';
 
@@ -47,10 +47,7 @@ async function save(app, request) {
     app.showError(error);
     return false;
   }
-  haptic('medium');
-  closeSheet();
-  toast(t('saved'));
-  await app.reload();
+  await saved(app);
   return true;
 }
 
@@ -96,10 +93,7 @@ async function addBlock(app, block) {
     app.showError(error);
     return;
   }
-  haptic('medium');
-  closeSheet();
-  toast(t('saved'));
-  await app.reload();
+  await saved(app);
 }
 
 function openRange(app, day, from, to) {

@@ -1,6 +1,7 @@
 // A bottom sheet (the phone's way to show details and choices) and a short toast.
 import { h } from './dom.js';
 import { t } from './i18n.js';
+import { haptic } from './telegram.js';
 
 let current = null;
 
@@ -62,3 +63,12 @@ export function toast(message, kind = 'info') {
 document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape') closeSheet();
 });
+
+// After a change the server accepted: a tap of feedback, the sheet closed, "Saved.",
+// and the week drawn again from the server (never patched in place).
+export async function saved(app) {
+  haptic('medium');
+  closeSheet();
+  toast(t('saved'));
+  await app.reload();
+}
