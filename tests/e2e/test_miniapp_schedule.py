@@ -15,7 +15,7 @@ from conversations.i18n import texts_for
 from core.model import AppointmentStatus, OverrideKind
 from tests.e2e.miniapp_harness import CLIENT_TOM, MARIA, running_miniapp
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 EN = texts_for("en")
 FRI_FOUR_BERLIN = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.miniapp_harness import ADMIN_ID, ANA, MARIA, STRANGER, running_miniapp
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 THU_NINE_BERLIN = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 FRI_TEN_MADRID = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
