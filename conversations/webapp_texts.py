@@ -54,6 +54,7 @@ PAGE_TEXTS: dict[str, str] = {
     "saved": N_("Saved."),
     "figures_title": N_("The last 8 weeks"),
     "bookings": N_("Bookings per week"),
+    "bookings_total": N_("Bookings in these 8 weeks"),
     "no_show_rate": N_("No-show rate"),
     "late_cancel_rate": N_("Late-cancel rate"),
     "booked_share": N_("Booked share of open hours"),

@@ -85,7 +85,7 @@ export function renderFigures(figures) {
   return h('div', { class: 'figures', test: 'figures' },
     h('div', { class: 'figures-head' }, h('h2', null, t('figures_title'))),
     h('div', { class: 'tiles' },
-      tile(String(totals.bookings), t('bookings'), 'total-bookings'),
+      tile(String(totals.bookings), t('bookings_total'), 'total-bookings'),
       tile(rate(totals.no_show_rate), t('no_show_rate'), 'total-no-show'),
       tile(rate(totals.booked_share), t('booked_share'), 'total-booked-share'),
       tile(`${totals.refilled} / ${totals.freed}`, t('refilled'), 'total-refilled')),
