@@ -25,7 +25,7 @@ from aiohttp import web
 from bot.webapp_access import MINIAPP, ApiError, Caller, MiniApp, api
 from bot.webapp_json import week_json
 from conversations.i18n import resolve_locale, texts_for
-from conversations.webapp_texts import page_texts
+from conversations.webapp_texts import page_texts, signin_texts
 from core.bounds import OutOfRange, check_day
 from core.localtime import local_date, zone
 from core.practice_figures import MAX_WEEKS, WeekFigures, figures_of
@@ -131,6 +131,13 @@ async def _texts(request: web.Request, caller: Caller) -> web.Response:
     return web.json_response(page_texts(texts))
 
 
+async def _signin_texts(request: web.Request) -> web.Response:
+    """The few words the page shows when sign-in fails, in ``?lang=`` (Telegram's language
+    of the person, from initData, unchecked: it only picks a language). No initData needed,
+    hence outside /app/api/: nothing here is anyone's data."""
+    return web.json_response(signin_texts(texts_for(resolve_locale(request.query.get("lang"), None))))
+
+
 def add_webapp_routes(app: web.Application, miniapp: MiniApp) -> None:
     from bot import webapp_actions, webapp_schedule  # noqa: PLC0415 - they import this module
 
@@ -138,6 +145,7 @@ def add_webapp_routes(app: web.Application, miniapp: MiniApp) -> None:
     app.router.add_get("/app", _app_root)
     app.router.add_get("/app/", _page)
     app.router.add_get("/app/static/{name}", _static)
+    app.router.add_get("/app/signin-texts", _signin_texts)
     app.router.add_get("/app/api/week", _week)
     app.router.add_get("/app/api/figures", _figures)
     app.router.add_get("/app/api/texts", _texts)

@@ -21,6 +21,8 @@ PAGE_TEXTS: dict[str, str] = {
     "figures_tab": N_("Figures"),
     "loading": N_("Loading…"),
     "offline": N_("Could not reach the bot. Try again."),
+    "open_from_bot": N_("Open this page with the “Open my week” button in the bot’s chat."),
+    "providers_only": N_("This page is for providers."),
     "retry": N_("Try again"),
     "close": N_("Close"),
     "day_off": N_("Day off"),
@@ -62,6 +64,15 @@ PAGE_TEXTS: dict[str, str] = {
     "freed": N_("Freed by cancellations"),
     "no_data": N_("Nothing to show yet."),
 }
+
+
+#: What the page may have to say before anyone is signed in: served without initData
+#: (GET /app/signin-texts), so a refused sign-in is explained in the person's language.
+SIGNIN_KEYS = ("open_from_bot", "providers_only", "offline")
+
+
+def signin_texts(t: Texts) -> dict[str, object]:
+    return {"locale": t.locale, "texts": {key: t._(PAGE_TEXTS[key]) for key in SIGNIN_KEYS}}
 
 
 def page_texts(t: Texts) -> dict[str, object]:

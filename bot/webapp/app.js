@@ -3,7 +3,7 @@
 import { ApiError, createApi } from './api.js';
 import { h } from './dom.js';
 import {
-  setTexts, t, addDays, weekTitle, inZone,
+  setFallback, setTexts, t, addDays, weekTitle, inZone,
 } from './i18n.js';
 import { closeSheet, toast } from './sheet.js';
 import { launchParams, onThemeChanged, postEvent } from './telegram.js';
@@ -114,6 +114,25 @@ function translateStatic() {
   }
 }
 
+/** Telegram's language of the person (from initData, unchecked: it only picks words). */
+function personLanguage() {
+  try {
+    const user = JSON.parse(new URLSearchParams(launch.initData).get('user') || '{}');
+    return user.language_code || navigator.language || 'en';
+  } catch {
+    return navigator.language || 'en';
+  }
+}
+
+async function loadSigninTexts() {
+  try {
+    const reply = await fetch(`signin-texts?lang=${encodeURIComponent(personLanguage())}`);
+    if (reply.ok) setFallback(await reply.json());
+  } catch {
+    // offline: the English words stay
+  }
+}
+
 async function start() {
   applyTheme(launch.themeParams, launch.colorScheme);
   onThemeChanged((params, scheme) => applyTheme(params, scheme || launch.colorScheme));
@@ -126,6 +145,7 @@ async function start() {
   for (const tab of document.querySelectorAll('.tabbar [data-view]')) {
     tab.addEventListener('click', () => switchView(tab.dataset.view));
   }
+  await loadSigninTexts();
   if (!launch.initData) {
     fatal(t('open_from_bot'));
     return;

@@ -11,6 +11,11 @@ const FALLBACK = {
 };
 
 let words = {};
+
+/** The sign-in words in the person's language (GET /app/signin-texts), before any sign-in. */
+export function setFallback(payload) {
+  Object.assign(FALLBACK, payload?.texts || {});
+}
 let names = {};
 let language = 'en';
 

@@ -117,3 +117,20 @@ async def test_maria_edits_her_week_and_answers_a_request_in_the_browser(
     for name, path in shots.items():
         assert path.stat().st_size > 10_000, name
         print(f"{name}: {path}")
+
+
+def refused_page_text(driver, url: str) -> str:
+    driver.get(url)
+    wait_for(driver, "document.body.dataset.state === 'error'", timeout=20)
+    return find(driver, "error").text
+
+
+async def test_a_refused_sign_in_is_explained_in_the_persons_language(browser, engine, clock):
+    """Someone who runs no calendar (403) reads why in Telegram's language of theirs: the
+    words come from the catalogs before any sign-in (GET /app/signin-texts)."""
+    ru = texts_for("ru")
+    async with running_miniapp(engine, clock) as server:
+        stranger = server.init_data(TOM, language="ru")
+        url = f"{server.base}/app/#dev={quote(stranger, safe='')}"
+        text = await asyncio.to_thread(refused_page_text, browser, url)
+    assert text.splitlines()[-1] == ru._("This page is for providers.") != "This page is for providers."

@@ -155,3 +155,11 @@ async def test_the_pages_texts_come_from_the_catalogs_in_the_providers_language(
     assert spanish.body["texts"]["confirm"] == "Confirmar"
     assert (await server.call("GET", "/app/api/texts?lang=pt")).body["locale"] == "en"
     assert (await server.call("GET", "/app/api/texts", user=None)).status == 401
+
+
+async def test_the_sign_in_words_are_served_without_initdata_in_the_asked_language(server):
+    reply = await server.call("GET", "/app/signin-texts?lang=es", user=None)
+    assert reply.status == 200
+    assert reply.body["locale"] == "es"
+    assert reply.body["texts"]["providers_only"] == "Esta página es para profesionales."
+    assert set(reply.body["texts"]) == {"open_from_bot", "providers_only", "offline"}
