@@ -43,10 +43,13 @@ def tap_and_wait_for_redraw(driver, test: str) -> None:
                      " && document.body.dataset.state === 'ready'")
 
 
-def drag_on_day(driver, weekday: int, start: str, end: str) -> None:
-    """Drags with the mouse on a day's column from one clock time to another."""
+def drag_on_day(driver, weekday: int, start: str, end: str, *, finger: bool = False) -> None:
+    """Drags on a day's column from one clock time to another: with the mouse, or with a
+    finger that first holds still (a finger that moves at once scrolls the week)."""
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions import interaction
     from selenium.webdriver.common.actions.action_builder import ActionBuilder
+    from selenium.webdriver.common.actions.pointer_input import PointerInput
 
     x, y_from, y_to = driver.execute_script(
         """
@@ -65,8 +68,11 @@ def drag_on_day(driver, weekday: int, start: str, end: str) -> None:
         return [box.left + box.width / 2, y(start) + 2, y(end)];
         """, weekday, start, end)
     actions = ActionChains(driver)
-    builder = ActionBuilder(driver)
+    touch = PointerInput(interaction.POINTER_TOUCH, "finger") if finger else None
+    builder = ActionBuilder(driver, mouse=touch)
     builder.pointer_action.move_to_location(int(x), int(y_from)).pointer_down()
+    if finger:
+        builder.pointer_action.pause(0.6)  # part of the gesture: the hold (the page waits 350 ms)
     for step in range(1, 5):  # a few moves, as a hand makes
         builder.pointer_action.move_to_location(
             int(x), int(y_from + (y_to - y_from) * step / 4))
