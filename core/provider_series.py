@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.errors import InvalidTransition, NotFound
-from core.localtime import require_utc
+from core.localtime import local_date, local_midnight, require_utc, zone
 from core.model import (
     AgendaItem,
     Appointment,
@@ -23,7 +23,6 @@ from core.model import (
     Client,
 )
 from core.ports import UnitOfWork
-from core.series_booking import provider_local_day_start
 from core.waitlist import offer_freed_time
 
 
@@ -78,7 +77,8 @@ async def series_rest(uow: UnitOfWork, provider_id: int, appointment_id: int, no
         client = await uow.clients.get(appointment.client_id)
         appt_type = await uow.providers.appointment_type(appointment.type_id)
         assert provider is not None and client is not None and appt_type is not None  # foreign keys
-        since = provider_local_day_start(provider.timezone, appointment.start)
+        tz = zone(provider.timezone)  # "from this date on": the date's first instant there
+        since = local_midnight(local_date(appointment.start, tz), tz)
         starts = tuple(
             a.start for a in await uow.series.occurrences(appointment.series_id)
             if a.is_active and a.start >= since and a.start > now

@@ -31,7 +31,7 @@ from core.errors import (
     NotFound,
     SlotNoLongerAvailable,
 )
-from core.localtime import local_date, require_utc, zone
+from core.localtime import require_utc, zone
 from core.model import (
     Appointment,
     AppointmentSeries,
@@ -269,13 +269,6 @@ async def _outcome(uow: UnitOfWork, series: AppointmentSeries, *, created: bool)
     return SeriesOutcome(series, active, series.skipped, created=created)
 
 
-async def series_outcome(uow: UnitOfWork, series_id: int) -> SeriesOutcome | None:
-    """A booked series as it stands: its active occurrences and what was skipped."""
-    async with uow:
-        series = await uow.series.get(series_id)
-        return None if series is None else await _outcome(uow, series, created=False)
-
-
 async def cancel_series_from(
     uow: UnitOfWork,
     appointment_id: int,
@@ -328,13 +321,6 @@ async def cancel_series_from(
     return cancelled
 
 
-def provider_local_day_start(calendar_zone: str, start: datetime) -> datetime:
-    """The first instant of ``start``'s date in the provider's zone: "from this date on"."""
-    tz = zone(calendar_zone)
-    day = local_date(start, tz)
-    return require_utc(datetime.combine(day, datetime.min.time(), tz).astimezone(start.tzinfo))
-
-
 __all__ = [
     "SKIPPED",
     "OccurrenceState",
@@ -345,7 +331,5 @@ __all__ = [
     "book_series",
     "cancel_series_from",
     "plan_for_booking",
-    "provider_local_day_start",
-    "series_outcome",
     "swap_options",
 ]
