@@ -329,7 +329,7 @@ def client_list(t: Texts, clients: Sequence[tuple[Client, bool]], page: int = 0)
     shown = page_of(clients, page, CLIENTS_PER_PAGE)
     rows = []
     for client, blocked in shown.items:
-        name = client.name or t._("Client #{id}").format(id=client.id)
+        name = ptexts.client_label(t, client)
         rows.append([_button(f"{'🚫 ' if blocked else ''}{name}", cb.ClientCard(client.id))])  # type: ignore[arg-type]
     if shown.count > 1:
         rows.append(pager(shown, cb.ClientList))

@@ -18,6 +18,7 @@ from conversations import callbacks as cb
 from conversations.common import services
 from conversations.delivery import send_failure
 from conversations.i18n import Texts, resolve_locale, texts_for
+from conversations.provider_texts import client_label
 from conversations.texts import when
 from core.appointments import details_of
 from core.localtime import local_date, zone
@@ -70,7 +71,7 @@ def _request_buttons(t: Texts, appointment_id: int) -> InlineKeyboardMarkup:
 
 def _summary_for_provider(t: Texts, details: AppointmentDetails, client: Client) -> str:
     a = details.appointment
-    name = escape(client.name or t._("Client #{id}").format(id=client.id))
+    name = escape(client_label(t, client))
     lines = [
         f"<b>{name}</b> — {escape(details.appt_type.name)}",
         t.format_datetime(a.start, details.provider.timezone, "full"),

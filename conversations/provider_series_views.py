@@ -84,7 +84,7 @@ def series_cancelled(t: Texts, cancelled: int) -> str:
 
 
 def client_card(t: Texts, client: Client, blocked: bool) -> tuple[str, InlineKeyboardMarkup]:
-    name = client.name or t._("Client #{id}").format(id=client.id)
+    name = ptexts.client_label(t, client)
     lines = [f"<b>{escape(name)}</b>"]
     if blocked:
         lines.append("🚫 " + t._("Blocked: they cannot book with you."))
@@ -102,7 +102,7 @@ def client_card(t: Texts, client: Client, blocked: bool) -> tuple[str, InlineKey
 
 def series_head(t: Texts, client: Client, appt_type: AppointmentType | None = None) -> str:
     """The first line of every step: for whom, and which type once chosen."""
-    name = escape(client.name or t._("Client #{id}").format(id=client.id), LIST_NAME_LIMIT)
+    name = escape(ptexts.client_label(t, client), LIST_NAME_LIMIT)
     if appt_type is None:
         return t._("Weekly series for {client}").format(client=name)
     return t._("Weekly series for {client}: {type}").format(
@@ -223,7 +223,7 @@ def series_preview_keyboard(
 
 
 def series_booked(t: Texts, client: Client, booked: int) -> str:
-    name = escape(client.name or t._("Client #{id}").format(id=client.id))
+    name = escape(ptexts.client_label(t, client))
     return t.ngettext(
         "Booked {n} session for {client}; they were told.",
         "Booked {n} sessions for {client}; they were told.", booked,

@@ -10,7 +10,9 @@ from conversations.markup import LIST_NAME_LIMIT, NAME_LIMIT, NOTE_LIMIT, escape
 from conversations.paging import Page, page_of
 from conversations.provider_parsing import EXAMPLES, format_interval
 from core.localtime import local_date, zone
-from core.model import AgendaItem, Appointment, AppointmentStatus, Provider, ScheduleOverride, WeeklyInterval
+from core.model import (
+    AgendaItem, Appointment, AppointmentStatus, Client, Provider, ScheduleOverride, WeeklyInterval,
+)
 
 #: Appointments on one page of /agenda (and in the digest): the names in a line are cut
 #: to LIST_NAME_LIMIT, so a page stays well under Telegram's 4,096 characters.
@@ -27,9 +29,14 @@ def status_name(t: Texts, status: AppointmentStatus) -> str:
     }[status]
 
 
+def client_label(t: Texts, client: Client) -> str:
+    """The client's name as typed (plain text: escape it for HTML), or "Client #12"."""
+    return client.name or t._("Client #{id}").format(id=client.id)
+
+
 def plain_client_name(t: Texts, item: AgendaItem) -> str:
     """The client's name as typed (for a button label), or "Client #12"."""
-    return item.client.name or t._("Client #{id}").format(id=item.client.id)
+    return client_label(t, item.client)
 
 
 def client_name(t: Texts, item: AgendaItem, limit: int = NAME_LIMIT) -> str:

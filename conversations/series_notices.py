@@ -16,35 +16,17 @@ from conversations import keyboards
 from conversations.common import services
 from conversations.markup import escape
 from conversations.i18n import Texts, resolve_locale, texts_for
-from conversations.notifications import _send
+from conversations.notifications import _load, _send
+from conversations.provider_texts import client_label as _client_name
 from conversations.provider_series_views import series_decision_keyboard
 from conversations.series_texts import series_booked as booked_text
 from conversations.series_texts import series_cancelled as cancelled_text
 from core.model import (
     Appointment,
     AppointmentStatus,
-    AppointmentType,
     CancelledBy,
-    Client,
-    Provider,
     SeriesBookedBy,
 )
-
-
-async def _people(
-    context: ContextTypes.DEFAULT_TYPE, appointment: Appointment
-) -> tuple[Provider, AppointmentType, Client] | None:
-    async with services(context).uow() as unit:
-        provider = await unit.providers.get(appointment.provider_id)
-        appt_type = await unit.providers.appointment_type(appointment.type_id)
-        client = await unit.clients.get(appointment.client_id)
-    if provider is None or appt_type is None or client is None:
-        return None
-    return provider, appt_type, client
-
-
-def _client_name(t: Texts, client: Client) -> str:
-    return client.name or t._("Client #{id}").format(id=client.id)
 
 
 def _t(language: str | None) -> Texts:
@@ -62,10 +44,11 @@ async def series_booked(
     active = [a for a in occurrences if a.is_active]
     if series is None or not active:
         return
-    people = await _people(context, active[0])
-    if people is None:
+    loaded = await _load(context, active[0].id)  # type: ignore[arg-type]
+    if loaded is None:
         return
-    provider, appt_type, client = people
+    details, client = loaded
+    provider, appt_type = details.provider, details.appt_type
     starts = [a.start for a in active]
     skipped = [(s.start, s.reason) for s in series.skipped]
     if by is not SeriesBookedBy.PROVIDER:
@@ -97,10 +80,11 @@ async def series_cancelled(
     """Tell of occurrences cancelled together: the other side, once."""
     if not cancelled:
         return
-    people = await _people(context, cancelled[0])
-    if people is None:
+    loaded = await _load(context, cancelled[0].id)  # type: ignore[arg-type]
+    if loaded is None:
         return
-    provider, appt_type, client = people
+    details, client = loaded
+    provider, appt_type = details.provider, details.appt_type
     starts = [a.start for a in cancelled]
     if by is not CancelledBy.PROVIDER:
         t = _t(provider.language)
@@ -126,10 +110,11 @@ async def series_decided(
     """Tell the client, once, that the provider confirmed or declined their waiting sessions."""
     if not decided:
         return
-    people = await _people(context, decided[0])
-    if people is None:
+    loaded = await _load(context, decided[0].id)  # type: ignore[arg-type]
+    if loaded is None:
         return
-    provider, appt_type, client = people
+    details, client = loaded
+    provider, appt_type = details.provider, details.appt_type
     t = _t(client.language)
     head = (t._("✅ {provider} confirmed these sessions of your series:") if confirmed
             else t._("✖️ {provider} declined these sessions of your series:")).format(provider=escape(provider.name))

@@ -95,6 +95,7 @@ NOT_BUILDERS = {
     "provider_types.parse_seats", "provider_types.clean_name", "provider_types.default_currency",
     "provider_texts.agenda_page",  # which items a page holds
     "provider_texts.plain_client_name",  # plain text for labels (checked on the buttons)
+    "provider_texts.client_label",  # the same, of a client
     "calendar_reasons.button", "calendar_reasons.host",  # a button and a host for the views
     "series_texts.zones",  # which zones lead
     "keyboards.pager", "keyboards.blank",  # parts of keyboards (checked inside them)
